@@ -1,0 +1,22 @@
+package dev.untangle.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the untangle CLI: one small class per subcommand (STYLE.md). */
+@Command(name = "untangle", mixinStandardHelpOptions = true, version = "untangle 0.1.0",
+        description = "Preference training that watches gradient entanglement between chosen and rejected responses.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(new UserErrors());
+        System.exit(cli.execute(args));
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.untangle.loop;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import dev.untangle.model.TokenLogProbs;
+
+/**
+ * Teacher-forced scoring: per-sequence SUM of response-token log-probs (DESIGN.md section 1, lw and ll),
+ * with the per-token values and the hidden states that predict each token kept for the probe's extras.
+ */
+public final class Scorer {
+    private Scorer() {
+    }
+
+    /** Scored batch: {@code sums} (B), {@code tokenLogProbs} (B,T), {@code logits} (B,T,V), {@code hidden} (B,T,d). */
+    public record Scored(NDArray sums, NDArray tokenLogProbs, NDArray logits, NDArray hidden) {
+    }
+
+    public static Scored score(Block model, ParameterStore parameters, TokenBatch batch, boolean training) {
+        NDList out = model.forward(parameters, new NDList(batch.inputIds()), training);
+        NDArray logits = out.get(0);
+        NDArray hidden = out.size() > 1 ? out.get(1) : null;
+        NDArray tokenLogProbs = TokenLogProbs.of(logits, batch.targets());
+        NDArray sums = TokenLogProbs.sequenceSum(tokenLogProbs, batch.mask());
+        return new Scored(sums, tokenLogProbs, logits, hidden);
+    }
+
+    /** Scores without recording a graph (reference model, re-scoring after a step, evals). */
+    public static double[] scoreNoGrad(Block model, ParameterStore parameters, TokenBatch batch) {
+        boolean gradMode = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        try {
+            Scored s = score(model, parameters, batch, false);
+            return toDoubles(s.sums());
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(gradMode);
+        }
+    }
+
+    public static double[] toDoubles(NDArray array) {
+        float[] values = array.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
+    }
+}

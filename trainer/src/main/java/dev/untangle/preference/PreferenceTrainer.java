@@ -1,0 +1,288 @@
+package dev.untangle.preference;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+import dev.untangle.checkpoint.CheckpointStore;
+import dev.untangle.checkpoint.Checkpoints;
+import dev.untangle.checkpoint.TrainingState;
+import dev.untangle.events.EventSink;
+import dev.untangle.loop.Batches;
+import dev.untangle.loop.EpochCursor;
+import dev.untangle.loop.Example;
+import dev.untangle.loop.Optimizer;
+import dev.untangle.loop.Progress;
+import dev.untangle.loop.Scorer;
+import dev.untangle.loop.TokenBatch;
+import dev.untangle.loss.EntanglementConditions;
+import dev.untangle.loss.LossConfig;
+import dev.untangle.loss.Losses;
+import dev.untangle.loss.PreferenceLoss;
+import dev.untangle.model.Gpt;
+import dev.untangle.probe.PreferenceStep;
+import dev.untangle.probe.StepOutcome;
+import dev.untangle.tokenizer.Gpt2Tokenizer;
+import dev.untangle.wire.ControlAck;
+import dev.untangle.wire.ControlCommand;
+import dev.untangle.wire.StepEvent;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Preference training with the entanglement probe: every step publishes a {@link StepEvent}, every
+ * probe-every steps with gradient statistics; control commands are applied at step boundaries (a
+ * checkpoint first, then the switch, then an acknowledgement); non-finite steps are skipped and, after
+ * too many in a row, the job stops with its last good checkpoint.
+ */
+public final class PreferenceTrainer {
+
+    /**
+     * @param probeEvery   probe every k steps (1 = every step)
+     * @param measureEvery re-score the batch after every m-th probe step to measure the change
+     * @param maxBadSteps  stop after this many non-finite steps in a row
+     */
+    public record Settings(String runId, String lossType, LossConfig lossConfig, String optimizer, double lr,
+                           double weightDecay, long steps, int batchSize, int probeEvery, int measureEvery,
+                           int evalEvery, int evalPairs, int checkpointEvery, long seed, int maxBadSteps,
+                           boolean extras) {
+    }
+
+    /** What happened, for the end-of-run summary. */
+    public record Summary(long steps, Map<String, Long> cases, long skippedSteps, List<String> switches,
+                          double seconds, Path lastCheckpoint, String finalLossType, String stopReason) {
+    }
+
+    private final Settings settings;
+    private final Gpt policy;
+    private final Gpt reference;
+    private final Path referenceDir;
+    private final Gpt2Tokenizer tokenizer;
+    private final CheckpointStore store;
+    private final NDManager root;
+    private final EventSink sink;
+    private final ControlSource control;
+    private final PrintStream out;
+
+    public PreferenceTrainer(Settings settings, Gpt policy, Gpt reference, Path referenceDir, Gpt2Tokenizer tokenizer,
+                             CheckpointStore store, NDManager root, EventSink sink, ControlSource control,
+                             PrintStream out) {
+        this.settings = settings;
+        this.policy = policy;
+        this.reference = reference;
+        this.referenceDir = referenceDir;
+        this.tokenizer = tokenizer;
+        this.store = store;
+        this.root = root;
+        this.sink = sink;
+        this.control = control;
+        this.out = out;
+    }
+
+    public Summary run(List<PairExample> train, List<PairExample> eval, Path resume) throws IOException {
+        ParameterStore parameters = new ParameterStore(root, false);
+        ParameterStore referenceParameters = new ParameterStore(root, false);
+        PreferenceStep stepper = new PreferenceStep(policy, parameters);
+        EvalProtocol evalProtocol = new EvalProtocol(policy, parameters, reference, referenceParameters, tokenizer, root);
+        try (Optimizer optimizer = Optimizer.create(settings.optimizer(), settings.weightDecay(), root)) {
+            long startStep = 0;
+            long epoch = 0;
+            long position = 0;
+            String lossType = settings.lossType();
+            Set<String> applied = new LinkedHashSet<>();
+            int badInRow = 0;
+            Map<String, Double> extra = new HashMap<>();
+            if (resume != null) {
+                TrainingState state = Checkpoints.readState(resume);
+                if ("preference".equals(state.stage())) {
+                    Checkpoints.loadOptimizer(resume, optimizer);
+                    startStep = state.step();
+                    epoch = state.epoch();
+                    position = state.position();
+                    lossType = state.lossType();
+                    applied.addAll(state.appliedCommandIds());
+                    badInRow = state.consecutiveBadSteps();
+                    extra.putAll(state.extra());
+                }
+            }
+            PreferenceLoss loss = Losses.create(lossType, settings.lossConfig());
+            EpochCursor cursor = new EpochCursor(train.size(), settings.seed(), epoch, position);
+            Map<Integer, double[]> referenceCache = new HashMap<>();
+            Map<String, Long> cases = new LinkedHashMap<>();
+            List<String> switches = new ArrayList<>();
+            Progress progress = new Progress(out, "train", settings.steps());
+            long skipped = 0;
+            long start = System.nanoTime();
+            Path last = null;
+            String stopReason = null;
+            if (startStep == 0 && settings.evalEvery() > 0 && !eval.isEmpty()) {
+                sink.eval(evalProtocol.run(settings.runId(), 0, loss, eval));
+            }
+            for (long step = startStep; step < settings.steps(); step++) {
+                // Control commands take effect only here, between steps.
+                for (ControlCommand command : control.poll(step)) {
+                    if (!applied.add(command.commandId())) {
+                        continue;
+                    }
+                    String action = command.action();
+                    State snapshot = new State(step, cursor, lossType, applied, badInRow, extra);
+                    last = Checkpoints.save(store, policy, tokenizer, optimizer, snapshot.toTrainingState(settings, referenceDir));
+                    if (ControlCommand.Action.SWITCH_LOSS.wire().equals(action)) {
+                        String from = lossType;
+                        lossType = command.lossType();
+                        loss = Losses.create(lossType, settings.lossConfig());
+                        referenceCache.clear();
+                        extra.clear();
+                        switches.add(from + "->" + lossType + "@" + step);
+                        out.println();
+                        out.println("train: step " + step + ": switched loss " + from + " -> " + lossType
+                                + " (" + command.reason() + "), checkpoint " + last.getFileName());
+                    }
+                    sink.ack(new ControlAck(ControlAck.SCHEMA, command.commandId(), settings.runId(), step,
+                            Instant.now().toString(), action, command.lossType(), "applied",
+                            "checkpoint " + last.getFileName()));
+                }
+
+                StepOutcome outcome;
+                try (NDManager stepManager = root.newSubManager()) {
+                    int[] indices = cursor.next(settings.batchSize());
+                    List<Example> chosen = new ArrayList<>();
+                    List<Example> rejected = new ArrayList<>();
+                    for (int i : indices) {
+                        chosen.add(train.get(i).chosen());
+                        rejected.add(train.get(i).rejected());
+                    }
+                    boolean sparse = "spo".equals(lossType);
+                    TokenBatch chosenBatch = sparse ? SparseMasks.chosen(chosen, rejected, tokenizer.endOfTextId(), stepManager)
+                            : Batches.of(chosen, tokenizer.endOfTextId(), stepManager);
+                    TokenBatch rejectedBatch = sparse ? SparseMasks.rejected(chosen, rejected, tokenizer.endOfTextId(), stepManager)
+                            : Batches.of(rejected, tokenizer.endOfTextId(), stepManager);
+                    double[][] refs = loss.needsReference()
+                            ? referenceLogProbs(indices, chosenBatch, rejectedBatch, referenceParameters, referenceCache)
+                            : new double[][] {null, null};
+                    double[][] scales = "npo".equals(lossType) ? npoScales(extra, indices.length) : new double[][] {null, null};
+                    boolean probe = step % settings.probeEvery() == 0;
+                    boolean measure = probe && settings.measureEvery() > 0
+                            && (step / settings.probeEvery()) % settings.measureEvery() == 0;
+                    outcome = stepper.run(loss, optimizer, settings.lr(),
+                            new PreferenceStep.Inputs(chosenBatch, rejectedBatch, refs[0], refs[1], scales[0], scales[1]),
+                            probe, measure, probe && settings.extras(), stepManager);
+                }
+                StepEvent event = StepEvents.of(settings.runId(), step, loss, settings.lr(), outcome);
+                sink.step(event);
+                cases.merge(event.caseLabel() == null ? "no_probe" : event.caseLabel(), 1L, Long::sum);
+                if ("npo".equals(lossType) && outcome.probed() && outcome.applied()) {
+                    updateNpoScales(extra, outcome, loss.beta(), indices(outcome));
+                }
+                if (!outcome.applied()) {
+                    skipped++;
+                    badInRow++;
+                    out.println();
+                    out.println("train: step " + step + " skipped (" + outcome.skipReason() + "); weights unchanged");
+                    if (badInRow >= settings.maxBadSteps()) {
+                        stopReason = badInRow + " non-finite steps in a row (limit " + settings.maxBadSteps()
+                                + "); last good checkpoint: " + (last == null ? "none (the init model)" : last);
+                        break;
+                    }
+                } else {
+                    badInRow = 0;
+                }
+                progress.update(step, outcome.tokens() / Math.max(outcome.stepSeconds(), 1e-9), progressDetail(event));
+                boolean lastStep = step + 1 == settings.steps();
+                if (settings.evalEvery() > 0 && !eval.isEmpty() && ((step + 1) % settings.evalEvery() == 0 || lastStep)) {
+                    sink.eval(evalProtocol.run(settings.runId(), step + 1, loss, eval));
+                }
+                if (badInRow == 0 && (lastStep || (settings.checkpointEvery() > 0 && (step + 1) % settings.checkpointEvery() == 0))) {
+                    State snapshot = new State(step + 1, cursor, lossType, applied, badInRow, extra);
+                    last = Checkpoints.save(store, policy, tokenizer, optimizer, snapshot.toTrainingState(settings, referenceDir));
+                }
+            }
+            return new Summary(settings.steps() - startStep, cases, skipped, switches,
+                    (System.nanoTime() - start) / 1e9, last, lossType, stopReason);
+        }
+    }
+
+    /** Reference log-probs never change: score each pair once and keep it (by pair index). */
+    private double[][] referenceLogProbs(int[] indices, TokenBatch chosen, TokenBatch rejected,
+                                         ParameterStore referenceParameters, Map<Integer, double[]> cache) {
+        boolean missing = false;
+        for (int i : indices) {
+            missing |= !cache.containsKey(i);
+        }
+        if (missing) {
+            double[] c = Scorer.scoreNoGrad(reference, referenceParameters, chosen);
+            double[] r = Scorer.scoreNoGrad(reference, referenceParameters, rejected);
+            for (int j = 0; j < indices.length; j++) {
+                cache.put(indices[j], new double[] {c[j], r[j]});
+            }
+        }
+        double[][] out = new double[2][indices.length];
+        for (int j = 0; j < indices.length; j++) {
+            double[] both = cache.get(indices[j]);
+            out[0][j] = both[0];
+            out[1][j] = both[1];
+        }
+        return out;
+    }
+
+    private static int indices(StepOutcome outcome) {
+        return outcome.chosenLogProbs().length;
+    }
+
+    /**
+     * npo, batch form (DESIGN.md section 1 Mitigations; the construction that follows from the paper's
+     * conditions): the stop-gradient scales are the k-weighted mean gradient norms of the previous probe
+     * step, s = ||sum_i k_i g^i|| / sum_i k_i; the first npo step uses s = 1 (it is one DPO step).
+     */
+    private static double[][] npoScales(Map<String, Double> extra, int batch) {
+        double sw = extra.getOrDefault("npo_scale_chosen", 1.0);
+        double sl = extra.getOrDefault("npo_scale_rejected", 1.0);
+        double[] w = new double[batch];
+        double[] l = new double[batch];
+        java.util.Arrays.fill(w, sw);
+        java.util.Arrays.fill(l, sl);
+        return new double[][] {w, l};
+    }
+
+    private static void updateNpoScales(Map<String, Double> extra, StepOutcome outcome, double beta, int batch) {
+        // G_w = sum_i k_i*beta/(s_w*B) g_w^i  =>  ||sum_i k_i g_w^i|| = ||G_w|| * s_w * B / beta.
+        double sw = extra.getOrDefault("npo_scale_chosen", 1.0);
+        double sl = extra.getOrDefault("npo_scale_rejected", 1.0);
+        double slopeSum = outcome.slopeSum();
+        if (!(slopeSum > 0) || !(outcome.normChosen() > 0) || !(outcome.normRejected() > 0)) {
+            return;
+        }
+        extra.put("npo_scale_chosen", outcome.normChosen() * sw * batch / beta / slopeSum);
+        extra.put("npo_scale_rejected", outcome.normRejected() * sl * batch / beta / slopeSum);
+    }
+
+    private static String progressDetail(StepEvent e) {
+        if (e.caseLabel() == null) {
+            return String.format("loss %.4f", e.loss());
+        }
+        return String.format("loss %.4f | %-9s cos %s | dchosen %s drejected %s", e.loss(), e.caseLabel(),
+                fmt(e.gradCosine()), fmt(e.meanDeltaChosen()), fmt(e.meanDeltaRejected()));
+    }
+
+    private static String fmt(Double v) {
+        return v == null ? "  --  " : String.format("%+.3f", v);
+    }
+
+    /** Mutable loop state captured for a checkpoint. */
+    private record State(long step, EpochCursor cursor, String lossType, Set<String> applied, int badInRow,
+                         Map<String, Double> extra) {
+        TrainingState toTrainingState(Settings s, Path referenceDir) {
+            return new TrainingState(s.runId(), "preference", step, cursor.epoch(), cursor.position(), s.seed(),
+                    lossType, referenceDir == null ? null : referenceDir.toString(), List.copyOf(applied), badInRow,
+                    Map.copyOf(extra));
+        }
+    }
+}

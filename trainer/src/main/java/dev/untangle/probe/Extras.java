@@ -1,0 +1,53 @@
+package dev.untangle.probe;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import dev.untangle.loop.Scorer;
+import dev.untangle.loop.TokenBatch;
+
+/**
+ * Cheap per-batch diagnostics from forward values only (DESIGN.md section 1, related diagnostics).
+ * Both run on detached values, never on the graph.
+ */
+final class Extras {
+    private Extras() {
+    }
+
+    /**
+     * CHES (centered hidden embedding similarity): per pair {@code <s_w, s_l> - ||s_w||^2} with s the sum of
+     * the hidden states that predict response tokens; returns the batch mean. Large positive values mean
+     * the rejected response's hidden states point along the chosen ones (likelihood displacement risk).
+     */
+    static double ches(Scorer.Scored chosen, Scorer.Scored rejected, TokenBatch chosenBatch, TokenBatch rejectedBatch) {
+        if (chosen.hidden() == null || rejected.hidden() == null) {
+            return Double.NaN;
+        }
+        try (NDArray hw = chosen.hidden().stopGradient(); NDArray hl = rejected.hidden().stopGradient();
+             NDArray sw = hw.mul(chosenBatch.mask().expandDims(2)).sum(new int[] {1});
+             NDArray sl = hl.mul(rejectedBatch.mask().expandDims(2)).sum(new int[] {1});
+             NDArray cross = sw.mul(sl).sum(new int[] {1});
+             NDArray self = sw.square().sum(new int[] {1});
+             NDArray ches = cross.sub(self).mean()) {
+            return ches.toType(DataType.FLOAT64, false).getDouble();
+        }
+    }
+
+    /** Mean entropy (nats) of the next-token distribution over all response positions of both batches. */
+    static double responseEntropy(Scorer.Scored chosen, Scorer.Scored rejected, TokenBatch chosenBatch,
+                                  TokenBatch rejectedBatch) {
+        double total = entropySum(chosen, chosenBatch) + entropySum(rejected, rejectedBatch);
+        double count = chosenBatch.mask().sum().getFloat() + rejectedBatch.mask().sum().getFloat();
+        return count > 0 ? total / count : Double.NaN;
+    }
+
+    private static double entropySum(Scorer.Scored scored, TokenBatch batch) {
+        try (NDArray logits = scored.logits().stopGradient();
+             NDArray logp = logits.logSoftmax(2);
+             NDArray p = logp.exp();
+             NDArray perToken = p.mul(logp).sum(new int[] {2}).neg();
+             NDArray masked = perToken.mul(batch.mask());
+             NDArray sum = masked.sum()) {
+            return sum.toType(DataType.FLOAT64, false).getDouble();
+        }
+    }
+}

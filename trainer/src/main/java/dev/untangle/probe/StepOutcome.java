@@ -1,0 +1,39 @@
+package dev.untangle.probe;
+
+/**
+ * Everything one preference step measured. Probe fields are NaN when the step had no probe; a step
+ * whose loss or gradients were non-finite was not applied ({@code applied} false) and says why.
+ *
+ * <p>Gradient convention (DESIGN.md section 1, batch form): {@code gradNormChosen} = ||G_w|| with
+ * G_w = sum_i a_i*g_w^i, a_i = -dL/dlw_i; likewise G_l with b_i = dL/dll_i; ip = &lt;G_w, G_l&gt;. The
+ * predicted and measured deltas are of the weighted sums S_w = sum_i a_i*lw_i and S_l = sum_i b_i*ll_i;
+ * the mean deltas are the plain batch-mean changes of lw and ll, for people. {@code slopeSum} is
+ * sum_i k_i of the loss (npo uses it to turn ||G_w|| into its next stop-gradient scale).
+ */
+public record StepOutcome(
+        double loss,
+        double[] chosenLogProbs,
+        double[] rejectedLogProbs,
+        double[] rewardsChosen,
+        double[] rewardsRejected,
+        double nllAlpha,
+        double slopeSum,
+        boolean probed,
+        double innerProduct,
+        double normChosen,
+        double normRejected,
+        double predictedDeltaChosen,
+        double predictedDeltaRejected,
+        double measuredDeltaChosen,
+        double measuredDeltaRejected,
+        double meanDeltaChosen,
+        double meanDeltaRejected,
+        double ches,
+        double responseEntropy,
+        double gradNorm,
+        boolean applied,
+        String skipReason,
+        double probeSeconds,
+        double stepSeconds,
+        long tokens) {
+}
