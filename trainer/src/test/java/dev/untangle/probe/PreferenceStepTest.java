@@ -1,0 +1,159 @@
+package dev.untangle.probe;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+import dev.untangle.loop.Gradients;
+import dev.untangle.loop.Optimizer;
+import dev.untangle.loop.Scorer;
+import dev.untangle.loop.TokenBatch;
+import dev.untangle.loss.LossConfig;
+import dev.untangle.loss.Losses;
+import dev.untangle.loss.PreferenceLoss;
+import dev.untangle.model.Gpt;
+import dev.untangle.model.GptConfig;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PreferenceStepTest {
+    private static final int VOCAB = 48;
+
+    private static Gpt tinyModel(NDManager m, long seed) {
+        Gpt model = new Gpt(GptConfig.preset("tiny", VOCAB));
+        model.initialize(m, seed);
+        return model;
+    }
+
+    private static Map<String, float[]> snapshot(Gpt model) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        new Gradients(model).parameterArrays().forEach((k, v) -> out.put(k, v.toFloatArray()));
+        return out;
+    }
+
+    /** The probe's update G_l - G_w (applied with SGD, lr 1) equals the loss's own autograd gradient. */
+    @Test
+    void probeUpdateEqualsTheLossGradientForEveryLoss() {
+        for (String type : Losses.known()) {
+            try (NDManager m = NDManager.newBaseManager()) {
+                Gpt plainModel = tinyModel(m, 7);
+                Gpt probeModel = tinyModel(m, 7);
+                Map<String, float[]> before = snapshot(plainModel);
+                PreferenceLoss loss = Losses.create(type, LossConfig.defaults());
+                TokenBatch[] b = TinyBatches.pairs(m, 4, VOCAB, 11, 0);
+                double[] refC = {-20.5, -18.0, -25.25, -17.0};
+                double[] refR = {-21.0, -19.5, -24.0, -16.0};
+                double[] scale = {2.0, 2.0, 2.0, 2.0};
+                PreferenceStep.Inputs in = new PreferenceStep.Inputs(b[0], b[1],
+                        loss.needsReference() ? refC : null, loss.needsReference() ? refR : null,
+                        "npo".equals(type) ? scale : null, "npo".equals(type) ? new double[] {3, 3, 3, 3} : null);
+                try (Optimizer sgd1 = Optimizer.create("sgd", 0, m); Optimizer sgd2 = Optimizer.create("sgd", 0, m);
+                     NDManager step = m.newSubManager()) {
+                    StepOutcome plain = new PreferenceStep(plainModel, new ParameterStore(m, false))
+                            .run(loss, sgd1, 1.0, in, false, false, false, step);
+                    StepOutcome probe = new PreferenceStep(probeModel, new ParameterStore(m, false))
+                            .run(loss, sgd2, 1.0, in, true, false, false, step);
+                    assertTrue(plain.applied() && probe.applied(), type);
+                    assertEquals(plain.loss(), probe.loss(), 1e-6, type + " loss");
+                    Map<String, float[]> afterPlain = snapshot(plainModel);
+                    Map<String, float[]> afterProbe = snapshot(probeModel);
+                    double maxDiff = 0;
+                    double maxGrad = 0;
+                    for (String name : before.keySet()) {
+                        float[] w0 = before.get(name);
+                        float[] a = afterPlain.get(name);
+                        float[] c = afterProbe.get(name);
+                        for (int i = 0; i < w0.length; i++) {
+                            maxDiff = Math.max(maxDiff, Math.abs((a[i] - w0[i]) - (c[i] - w0[i])));
+                            maxGrad = Math.max(maxGrad, Math.abs(a[i] - w0[i]));
+                        }
+                    }
+                    assertTrue(maxGrad > 1e-6, type + ": the loss must move the weights");
+                    assertTrue(maxDiff <= 1e-6 + 1e-5 * maxGrad, type + ": probe update differs from the loss gradient by "
+                            + maxDiff + " (largest gradient entry " + maxGrad + ")");
+                }
+            }
+        }
+    }
+
+    /** With plain SGD and a small step the first-order prediction matches the re-scored change within 5%. */
+    @Test
+    void sgdPredictionMatchesMeasuredChange() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Gpt model = tinyModel(m, 3);
+            PreferenceLoss loss = Losses.create("sigmoid", LossConfig.defaults());
+            TokenBatch[] b = TinyBatches.pairs(m, 4, VOCAB, 5, 0);
+            double[] refC = Scorer.scoreNoGrad(model, new ParameterStore(m, false), b[0]);
+            double[] refR = Scorer.scoreNoGrad(model, new ParameterStore(m, false), b[1]);
+            try (Optimizer sgd = Optimizer.create("sgd", 0, m); NDManager step = m.newSubManager()) {
+                StepOutcome o = new PreferenceStep(model, new ParameterStore(m, false)).run(loss, sgd, 0.5,
+                        new PreferenceStep.Inputs(b[0], b[1], refC, refR, null, null), true, true, false, step);
+                assertTrue(Math.abs(o.measuredDeltaChosen()) > 0, "measurable change");
+                assertEquals(o.predictedDeltaChosen(), o.measuredDeltaChosen(), 0.05 * Math.abs(o.measuredDeltaChosen()),
+                        "chosen: predicted " + o.predictedDeltaChosen() + " measured " + o.measuredDeltaChosen());
+                assertEquals(o.predictedDeltaRejected(), o.measuredDeltaRejected(),
+                        0.05 * Math.abs(o.measuredDeltaRejected()),
+                        "rejected: predicted " + o.predictedDeltaRejected() + " measured " + o.measuredDeltaRejected());
+                // For SGD the prediction is <G, -lr*(G_l - G_w)>: check against the step's own statistics.
+                double ip = o.innerProduct();
+                double expectedChosen = 0.5 * (o.normChosen() * o.normChosen() - ip);
+                assertEquals(expectedChosen, o.predictedDeltaChosen(), 1e-4 * Math.abs(expectedChosen) + 1e-12);
+            }
+        }
+    }
+
+    /** With AdamW the optimizer-aware prediction <G_w, theta_after - theta_before> is within 10%. */
+    @Test
+    void adamPredictionMatchesMeasuredChange() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Gpt model = tinyModel(m, 4);
+            PreferenceLoss loss = Losses.create("sigmoid", LossConfig.defaults());
+            TokenBatch[] b = TinyBatches.pairs(m, 4, VOCAB, 9, 0);
+            double[] refC = Scorer.scoreNoGrad(model, new ParameterStore(m, false), b[0]);
+            double[] refR = Scorer.scoreNoGrad(model, new ParameterStore(m, false), b[1]);
+            try (Optimizer adam = Optimizer.create("adamw", 0, m)) {
+                PreferenceStep stepper = new PreferenceStep(model, new ParameterStore(m, false));
+                for (int i = 0; i < 3; i++) {
+                    try (NDManager step = m.newSubManager()) {
+                        StepOutcome o = stepper.run(loss, adam, 2e-5, new PreferenceStep.Inputs(b[0], b[1], refC, refR,
+                                null, null), true, true, false, step);
+                        assertEquals(o.predictedDeltaChosen(), o.measuredDeltaChosen(),
+                                0.10 * Math.abs(o.measuredDeltaChosen()),
+                                "step " + i + " chosen: predicted " + o.predictedDeltaChosen() + " measured " + o.measuredDeltaChosen());
+                        assertEquals(o.predictedDeltaRejected(), o.measuredDeltaRejected(),
+                                0.10 * Math.abs(o.measuredDeltaRejected()), "step " + i + " rejected");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Inner product and norms are those of the two weighted gradients, recomputed here independently. */
+    @Test
+    void probeStatisticsAreConsistent() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Gpt model = tinyModel(m, 5);
+            PreferenceLoss loss = Losses.create("sigmoid", LossConfig.defaults());
+            TokenBatch[] b = TinyBatches.pairs(m, 3, VOCAB, 1, 4);
+            try (Optimizer sgd = Optimizer.create("sgd", 0, m); NDManager step = m.newSubManager()) {
+                StepOutcome o = new PreferenceStep(model, new ParameterStore(m, false)).run(loss, sgd, 1e-3,
+                        new PreferenceStep.Inputs(b[0], b[1], new double[] {-10, -10, -10}, new double[] {-10, -10, -10},
+                                null, null), true, false, true, step);
+                double cos = o.innerProduct() / (o.normChosen() * o.normRejected());
+                assertTrue(cos > -1 && cos < 1, "cosine in (-1,1): " + cos);
+                assertTrue(o.normChosen() > 0 && o.normRejected() > 0);
+                assertTrue(Double.isFinite(o.ches()) && Double.isFinite(o.responseEntropy()));
+                assertTrue(o.responseEntropy() > 0 && o.responseEntropy() <= Math.log(VOCAB) + 1e-6,
+                        "entropy within [0, log V]: " + o.responseEntropy());
+            }
+        }
+    }
+
+    static double sum(NDArray a) {
+        return a.sum().getFloat();
+    }
+}
