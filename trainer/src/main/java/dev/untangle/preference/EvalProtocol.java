@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import dev.untangle.data.EncodedPair;
 import dev.untangle.loop.Batches;
 import dev.untangle.loop.GradientAlgebra;
 import dev.untangle.loop.Gradients;
@@ -48,7 +49,7 @@ final class EvalProtocol {
         this.gradients = new Gradients(policy);
     }
 
-    EvalEvent run(String runId, long step, PreferenceLoss loss, List<PairExample> pairs) {
+    EvalEvent run(String runId, long step, PreferenceLoss loss, List<EncodedPair> pairs) {
         double sumLw = 0;
         double sumLl = 0;
         double sumCos = 0;
@@ -61,10 +62,10 @@ final class EvalProtocol {
         int up = 0;
         int undefined = 0;
         int pad = tokenizer.endOfTextId();
-        for (PairExample pair : pairs) {
+        for (EncodedPair pair : pairs) {
             try (NDManager m = root.newSubManager()) {
-                TokenBatch c = Batches.of(List.of(pair.chosen()), pad, m);
-                TokenBatch r = Batches.of(List.of(pair.rejected()), pad, m);
+                TokenBatch c = Batches.chosen(List.of(pair), pad, m);
+                TokenBatch r = Batches.rejected(List.of(pair), pad, m);
                 double lw;
                 double ll;
                 Map<String, NDArray> gw;

@@ -5,10 +5,10 @@ import ai.djl.training.ParameterStore;
 import dev.untangle.checkpoint.CheckpointStore;
 import dev.untangle.checkpoint.Checkpoints;
 import dev.untangle.checkpoint.TrainingState;
+import dev.untangle.data.EncodedPair;
 import dev.untangle.events.EventSink;
 import dev.untangle.loop.Batches;
 import dev.untangle.loop.EpochCursor;
-import dev.untangle.loop.Example;
 import dev.untangle.loop.Optimizer;
 import dev.untangle.loop.Progress;
 import dev.untangle.loop.Scorer;
@@ -87,7 +87,7 @@ public final class PreferenceTrainer {
         this.out = out;
     }
 
-    public Summary run(List<PairExample> train, List<PairExample> eval, Path resume) throws IOException {
+    public Summary run(List<EncodedPair> train, List<EncodedPair> eval, Path resume) throws IOException {
         ParameterStore parameters = new ParameterStore(root, false);
         ParameterStore referenceParameters = new ParameterStore(root, false);
         PreferenceStep stepper = new PreferenceStep(policy, parameters);
@@ -154,17 +154,15 @@ public final class PreferenceTrainer {
                 StepOutcome outcome;
                 try (NDManager stepManager = root.newSubManager()) {
                     int[] indices = cursor.next(settings.batchSize());
-                    List<Example> chosen = new ArrayList<>();
-                    List<Example> rejected = new ArrayList<>();
+                    List<EncodedPair> pairs = new ArrayList<>(indices.length);
                     for (int i : indices) {
-                        chosen.add(train.get(i).chosen());
-                        rejected.add(train.get(i).rejected());
+                        pairs.add(train.get(i));
                     }
-                    boolean sparse = "spo".equals(lossType);
-                    TokenBatch chosenBatch = sparse ? SparseMasks.chosen(chosen, rejected, tokenizer.endOfTextId(), stepManager)
-                            : Batches.of(chosen, tokenizer.endOfTextId(), stepManager);
-                    TokenBatch rejectedBatch = sparse ? SparseMasks.rejected(chosen, rejected, tokenizer.endOfTextId(), stepManager)
-                            : Batches.of(rejected, tokenizer.endOfTextId(), stepManager);
+                    int pad = tokenizer.endOfTextId();
+                    TokenBatch[] both = "spo".equals(lossType) ? Batches.sparse(pairs, pad, stepManager)
+                            : new TokenBatch[] {Batches.chosen(pairs, pad, stepManager), Batches.rejected(pairs, pad, stepManager)};
+                    TokenBatch chosenBatch = both[0];
+                    TokenBatch rejectedBatch = both[1];
                     double[][] refs = loss.needsReference()
                             ? referenceLogProbs(indices, chosenBatch, rejectedBatch, referenceParameters, referenceCache)
                             : new double[][] {null, null};

@@ -45,7 +45,11 @@ final class TinyBatches {
                 mask[i * length + t] = t + 1 >= prompts[i].length ? 1 : 0;
             }
         }
-        return TokenBatch.of(m, ids, targets, mask, b, length);
+        int[] counts = new int[b];
+        for (int i = 0; i < b; i++) {
+            counts[i] = responses[i].length;
+        }
+        return TokenBatch.of(m, ids, targets, mask, counts, b, length);
     }
 
     private static int[] tokens(Random random, int n, int vocab) {
