@@ -244,7 +244,7 @@ public final class Gpt extends AbstractBlock {
     @Override
     protected void prepare(Shape[] inputShapes) {
         for (Parameter p : byName.values()) {
-            if (p.getArray() == null) {
+            if (!p.isInitialized()) {
                 p.setShape(expectedShape(p.getName()));
             }
         }

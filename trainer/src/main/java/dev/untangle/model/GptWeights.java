@@ -53,11 +53,10 @@ public final class GptWeights {
         Files.createDirectories(dir);
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : model.parametersByName().entrySet()) {
-            NDArray array = e.getValue().getArray();
-            if (array == null) {
+            if (!e.getValue().isInitialized()) {
                 throw new IllegalStateException("cannot save an uninitialized model: " + e.getKey() + " has no value");
             }
-            tensors.put(e.getKey(), array);
+            tensors.put(e.getKey(), e.getValue().getArray());
         }
         writeSafetensors(tensors, dir.resolve(WEIGHTS_FILE));
         byte[] config = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(configJson(model.config()));
