@@ -63,18 +63,23 @@ class PreferenceStepTest {
                     Map<String, float[]> afterProbe = snapshot(probeModel);
                     double maxDiff = 0;
                     double maxGrad = 0;
+                    String worst = "";
                     for (String name : before.keySet()) {
                         float[] w0 = before.get(name);
                         float[] a = afterPlain.get(name);
                         float[] c = afterProbe.get(name);
                         for (int i = 0; i < w0.length; i++) {
-                            maxDiff = Math.max(maxDiff, Math.abs((a[i] - w0[i]) - (c[i] - w0[i])));
+                            double d = Math.abs((a[i] - w0[i]) - (c[i] - w0[i]));
+                            if (d > maxDiff) {
+                                maxDiff = d;
+                                worst = name + "[" + i + "] plain " + (a[i] - w0[i]) + " probe " + (c[i] - w0[i]);
+                            }
                             maxGrad = Math.max(maxGrad, Math.abs(a[i] - w0[i]));
                         }
                     }
                     assertTrue(maxGrad > 1e-6, type + ": the loss must move the weights");
                     assertTrue(maxDiff <= 1e-6 + 1e-5 * maxGrad, type + ": probe update differs from the loss gradient by "
-                            + maxDiff + " (largest gradient entry " + maxGrad + ")");
+                            + maxDiff + " at " + worst + " (largest gradient entry " + maxGrad + ")");
                 }
             }
         }
