@@ -103,6 +103,10 @@ public final class Gpt extends AbstractBlock {
 
     /** As {@link #initialize(NDManager, long)} in the given floating type (float64 for gradient checks). */
     public void initialize(NDManager manager, DataType dataType, long seed) {
+        if (byName.values().stream().anyMatch(Parameter::isInitialized)) {
+            // DJL would silently keep the existing values; a caller asking for a seed expects that seed.
+            throw new IllegalStateException("model is already initialized (or loaded); build a new Gpt to re-seed");
+        }
         this.initSeed = seed;
         initialize(manager, dataType, new Shape(1, config.contextLength()));
     }
