@@ -43,6 +43,7 @@ public final class TextCorpus {
         if (lower.endsWith(".tar") || lower.endsWith(".tar.gz") || lower.endsWith(".tgz")
                 || (Files.isDirectory(path) && (Files.isDirectory(path.resolve("aclImdb")) || lower.equals("aclimdb")))) {
             ImdbReader.stream(path, review -> {
+                tally.line(); // one archive entry
                 tally.record();
                 documents.add(new TextDocument(review.text(), name + "!" + review.split() + "/" + review.id(), 0));
             });
