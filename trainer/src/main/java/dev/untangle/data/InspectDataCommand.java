@@ -46,6 +46,9 @@ public final class InspectDataCommand implements Callable<Integer> {
                     ? TextCorpus.read(file, onBadRecord).stats()
                     : new PreferenceReader(onBadRecord).read(file).stats();
             out.println(stats.summary());
+            for (String example : stats.skipExamples()) {
+                out.println("  skipped " + example);
+            }
             out.flush();
             return 0;
         } catch (DataException e) {

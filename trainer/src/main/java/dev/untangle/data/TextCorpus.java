@@ -79,14 +79,14 @@ public final class TextCorpus {
                 if (policy == BadRecordPolicy.FAIL) {
                     throw e;
                 }
-                tally.skip(e.reason());
+                tally.skip(e);
             } catch (IOException e) {
                 DataException located = new DataException(name, 0, null, BadRecord.TRUNCATED_INPUT,
                         "cannot read: " + e.getMessage(), e);
                 if (policy == BadRecordPolicy.FAIL) {
                     throw located;
                 }
-                tally.skip(located.reason());
+                tally.skip(located);
             }
         }
     }
@@ -104,7 +104,7 @@ public final class TextCorpus {
                     if (policy == BadRecordPolicy.FAIL) {
                         throw e;
                     }
-                    tally.skip(e.reason());
+                    tally.skip(e);
                     return;
                 }
                 if (line == null) {
@@ -124,7 +124,7 @@ public final class TextCorpus {
                     if (policy == BadRecordPolicy.FAIL) {
                         throw e;
                     }
-                    tally.skip(e.reason());
+                    tally.skip(e);
                 }
             }
         } catch (IOException e) {

@@ -32,7 +32,9 @@ class InspectDataCommandTest {
     void skipPrintsTheCounts() {
         int status = run("--on-bad-record", "skip", TestFiles.resource("bad-data/empty-responses.jsonl").toString());
         assertEquals(0, status);
-        assertEquals("empty-responses.jsonl: 4 lines, 2 records, 2 skipped (empty_response 2), 0 truncated\n",
+        assertEquals("empty-responses.jsonl: 4 lines, 2 records, 2 skipped (empty_response 2), 0 truncated\n"
+                + "  skipped empty-responses.jsonl:2: field 'chosen': response is empty or whitespace only\n"
+                + "  skipped empty-responses.jsonl:3: field 'rejected': response is empty or whitespace only\n",
                 out.toString());
     }
 
