@@ -3,7 +3,6 @@ package dev.untangle.data;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -53,15 +52,6 @@ public final class InputFiles {
             // A file whose gzip header itself is cut short lands here.
             throw new DataException(displayName(file), 0, null, BadRecord.TRUNCATED_INPUT,
                     "cannot open: " + e.getMessage(), e);
-        }
-    }
-
-    /** Whether the file starts with the gzip magic bytes. */
-    public static boolean isGzip(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            return in.read() == GZIP_MAGIC_1 && in.read() == GZIP_MAGIC_2;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

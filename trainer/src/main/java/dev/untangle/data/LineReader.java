@@ -15,8 +15,12 @@ import java.util.Arrays;
  * last complete line; a partial line before the error is discarded.
  */
 final class LineReader implements Closeable {
-    /** Default cap on one line: far above any real preference record, small enough for -Xmx1g. */
-    static final int DEFAULT_MAX_LINE_BYTES = 32 << 20;
+    /**
+     * Default cap on one line: far above any real preference record (the longest line of the HH harmless test file is 7.9 KB), small
+     * enough for -Xmx1g, and below Jackson's default 20 M-character string limit, so an over-long line is
+     * reported as too long rather than as a confusing JSON constraint error.
+     */
+    static final int DEFAULT_MAX_LINE_BYTES = 16 << 20;
 
     /** One line: its 1-based number and either its text or the error that makes it unusable. */
     record Line(long number, String text, DataException error) {

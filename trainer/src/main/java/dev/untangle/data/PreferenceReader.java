@@ -81,7 +81,7 @@ public final class PreferenceReader {
             if (policy == BadRecordPolicy.FAIL) {
                 throw e;
             }
-            tally.skip(e.reason());
+            tally.skip(e);
             return null;
         }
     }
@@ -90,7 +90,7 @@ public final class PreferenceReader {
         if (policy == BadRecordPolicy.FAIL && e.reason() != BadRecord.NO_SHARED_PROMPT) {
             throw e;
         }
-        tally.skip(e.reason());
+        tally.skip(e);
     }
 
     /** Parses one JSONL line of any supported layout. */

@@ -43,6 +43,7 @@ public final class TextCorpus {
         if (lower.endsWith(".tar") || lower.endsWith(".tar.gz") || lower.endsWith(".tgz")
                 || (Files.isDirectory(path) && (Files.isDirectory(path.resolve("aclImdb")) || lower.equals("aclimdb")))) {
             ImdbReader.stream(path, review -> {
+                tally.line(); // one archive entry
                 tally.record();
                 documents.add(new TextDocument(review.text(), name + "!" + review.split() + "/" + review.id(), 0));
             });
@@ -78,14 +79,14 @@ public final class TextCorpus {
                 if (policy == BadRecordPolicy.FAIL) {
                     throw e;
                 }
-                tally.skip(e.reason());
+                tally.skip(e);
             } catch (IOException e) {
                 DataException located = new DataException(name, 0, null, BadRecord.TRUNCATED_INPUT,
                         "cannot read: " + e.getMessage(), e);
                 if (policy == BadRecordPolicy.FAIL) {
                     throw located;
                 }
-                tally.skip(located.reason());
+                tally.skip(located);
             }
         }
     }
@@ -103,7 +104,7 @@ public final class TextCorpus {
                     if (policy == BadRecordPolicy.FAIL) {
                         throw e;
                     }
-                    tally.skip(e.reason());
+                    tally.skip(e);
                     return;
                 }
                 if (line == null) {
@@ -123,7 +124,7 @@ public final class TextCorpus {
                     if (policy == BadRecordPolicy.FAIL) {
                         throw e;
                     }
-                    tally.skip(e.reason());
+                    tally.skip(e);
                 }
             }
         } catch (IOException e) {

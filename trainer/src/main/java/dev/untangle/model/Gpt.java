@@ -103,6 +103,10 @@ public final class Gpt extends AbstractBlock {
 
     /** As {@link #initialize(NDManager, long)} in the given floating type (float64 for gradient checks). */
     public void initialize(NDManager manager, DataType dataType, long seed) {
+        if (byName.values().stream().anyMatch(Parameter::isInitialized)) {
+            // DJL would silently keep the existing values; a caller asking for a seed expects that seed.
+            throw new IllegalStateException("model is already initialized (or loaded); build a new Gpt to re-seed");
+        }
         this.initSeed = seed;
         initialize(manager, dataType, new Shape(1, config.contextLength()));
     }
@@ -136,36 +140,29 @@ public final class Gpt extends AbstractBlock {
         }
         Device device = ids.getDevice();
         NDManager step = ids.getManager();
+        Values w = new Values(ps, device, training);
         // Ops take an activation as receiver so results live in the caller's (step) manager, not in the
         // parameters' long-lived manager (notes/djl.md, Memory).
         NDArray positions = step.arange(0, (int) time, 1, DataType.INT64).toDevice(device, false);
-        NDArray x = embed(ids, value(ps, tokenEmbedding, device, training))
-                .add(embed(positions, value(ps, positionEmbedding, device, training))); // (B,T,d)
+        NDArray x = embed(ids, w.of(tokenEmbedding)).add(embed(positions, w.of(positionEmbedding))); // (B,T,d)
         NDArray causalBias = causalBias(step, (int) time, x.getDataType(), device); // (1,1,T,T)
-        for (BlockParameters b : blocks) {
-            NDArray attended = attention(layerNorm(x, value(ps, b.ln1Weight, device, training),
-                    value(ps, b.ln1Bias, device, training)), b, causalBias, ps, device, training);
-            x = x.add(attended);
-            NDArray mlp = mlp(layerNorm(x, value(ps, b.ln2Weight, device, training),
-                    value(ps, b.ln2Bias, device, training)), b, ps, device, training);
-            x = x.add(mlp);
+        for (BlockParameters b : blocks) { // pre-LN residual blocks
+            x = x.add(attention(layerNorm(x, w.of(b.ln1Weight), w.of(b.ln1Bias)), b, causalBias, w));
+            x = x.add(mlp(layerNorm(x, w.of(b.ln2Weight), w.of(b.ln2Bias)), b, w));
         }
-        NDArray hidden = layerNorm(x, value(ps, finalNormWeight, device, training),
-                value(ps, finalNormBias, device, training)); // (B,T,d)
-        NDArray logits = Linear.linear(hidden, value(ps, headParameter(), device, training)).head(); // (B,T,V)
+        NDArray hidden = layerNorm(x, w.of(finalNormWeight), w.of(finalNormBias)); // (B,T,d)
+        NDArray logits = Linear.linear(hidden, w.of(headParameter())).head(); // hidden W^T: (B,T,V)
         return new NDList(logits, hidden);
     }
 
     /** Causal multi-head self-attention with a fused QKV projection (GPT-2's c_attn). */
-    private NDArray attention(NDArray x, BlockParameters b, NDArray causalBias, ParameterStore ps, Device device,
-                              boolean training) {
+    private NDArray attention(NDArray x, BlockParameters b, NDArray causalBias, Values w) {
         Shape s = x.getShape();
         long batch = s.get(0);
         long time = s.get(1);
         int heads = config.heads();
         int headDim = config.headDim();
-        NDArray qkv = x.matMul(value(ps, b.attnWeight, device, training))
-                .add(value(ps, b.attnBias, device, training)); // (B,T,3d)
+        NDArray qkv = x.matMul(w.of(b.attnWeight)).add(w.of(b.attnBias)); // (B,T,3d)
         NDList split = qkv.split(3, 2); // q, k, v each (B,T,d)
         NDArray q = split.get(0).reshape(batch, time, heads, headDim).transpose(0, 2, 1, 3); // (B,H,T,hd)
         NDArray k = split.get(1).reshape(batch, time, heads, headDim).transpose(0, 2, 3, 1); // (B,H,hd,T)
@@ -173,15 +170,13 @@ public final class Gpt extends AbstractBlock {
         NDArray scores = q.matMul(k).mul(1.0 / Math.sqrt(headDim)).add(causalBias); // (B,H,T,T)
         NDArray y = scores.softmax(-1).matMul(v); // (B,H,T,hd)
         y = y.transpose(0, 2, 1, 3).reshape(batch, time, config.width()); // (B,T,d)
-        return y.matMul(value(ps, b.attnProjWeight, device, training))
-                .add(value(ps, b.attnProjBias, device, training));
+        return y.matMul(w.of(b.attnProjWeight)).add(w.of(b.attnProjBias));
     }
 
     /** Position-wise MLP: Conv1D to 4d, tanh-GELU, Conv1D back to d. */
-    private NDArray mlp(NDArray x, BlockParameters b, ParameterStore ps, Device device, boolean training) {
-        NDArray h = x.matMul(value(ps, b.fcWeight, device, training)).add(value(ps, b.fcBias, device, training));
-        return geluTanh(h).matMul(value(ps, b.mlpProjWeight, device, training))
-                .add(value(ps, b.mlpProjBias, device, training));
+    private NDArray mlp(NDArray x, BlockParameters b, Values w) {
+        NDArray h = x.matMul(w.of(b.fcWeight)).add(w.of(b.fcBias));
+        return geluTanh(h).matMul(w.of(b.mlpProjWeight)).add(w.of(b.mlpProjBias));
     }
 
     /**
@@ -214,8 +209,11 @@ public final class Gpt extends AbstractBlock {
         return type == DataType.FLOAT32 ? mask : mask.toType(type, false);
     }
 
-    private static NDArray value(ParameterStore ps, Parameter p, Device device, boolean training) {
-        return ps.getValue(p, device, training);
+    /** A parameter's value on the input's device, through the store (which may copy across devices). */
+    private record Values(ParameterStore store, Device device, boolean training) {
+        NDArray of(Parameter p) {
+            return store.getValue(p, device, training);
+        }
     }
 
     private Parameter param(String name, Parameter.Type type, float std) {

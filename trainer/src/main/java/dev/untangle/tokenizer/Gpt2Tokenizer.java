@@ -18,6 +18,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * GPT-2's byte-level BPE, run by Hugging Face tokenizers through DJL (offline, native). Built either from
@@ -33,6 +35,7 @@ import java.util.Map;
  */
 public final class Gpt2Tokenizer implements TextTokenizer, AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Gpt2Tokenizer.class);
     public static final String END_OF_TEXT = "<|endoftext|>";
     public static final String TOKENIZER_FILE = "tokenizer.json";
     private static final int BYTE_TOKENS = 256;
@@ -115,6 +118,10 @@ public final class Gpt2Tokenizer implements TextTokenizer, AutoCloseable {
         if (vocabSize == 0 || size == fullSize) {
             JsonNode eot = encoder.get(END_OF_TEXT);
             matches &= eot != null && eot.asInt() == size - 1;
+        }
+        if (!matches) {
+            LOG.warn("{} ids do not follow the merge order of {}; ids were assigned densely in merge order and "
+                    + "differ from GPT-2's", encoderFile, mergesFile);
         }
         return new Gpt2Tokenizer(tokenizerJson(vocab, mergeList, size - 1), size, size - 1, matches);
     }
@@ -209,7 +216,10 @@ public final class Gpt2Tokenizer implements TextTokenizer, AutoCloseable {
         return endOfTextId;
     }
 
-    /** True when every id equals the id GPT-2's encoder.json gives the same token. */
+    /**
+     * True when every byte and merge id equals the id GPT-2's encoder.json gives that token (and, with the full
+     * vocabulary, end-of-text is 50256). False for a tokenizer.json, whose ids are taken as they are.
+     */
     public boolean idsMatchGpt2() {
         return idsMatchGpt2;
     }

@@ -84,6 +84,19 @@ class BadDataTest {
     }
 
     @Test
+    void openAiNestedFieldsAreNamedByPath() {
+        DataException e = failOn("openai-bad-content.jsonl");
+        assertEquals("openai-bad-content.jsonl:1: field 'preferred_output[0].content': expected a string or a list "
+                + "of text parts, got number", e.getMessage());
+        assertEquals("openai-missing-output.jsonl:1: field 'non_preferred_output': missing",
+                failOn("openai-missing-output.jsonl").getMessage());
+        // nothing usable is left under skip: still an error, with the counts
+        DataException none = assertThrows(DataException.class, () -> skip("openai-bad-content.jsonl"));
+        assertEquals("openai-bad-content.jsonl: no records left after skipping bad ones: openai-bad-content.jsonl: "
+                + "1 lines, 0 records, 1 skipped (wrong_type 1), 0 truncated", none.getMessage());
+    }
+
+    @Test
     void emptyAndWhitespaceOnlyResponses() {
         DataException e = failOn("empty-responses.jsonl");
         assertEquals("empty-responses.jsonl:2: field 'chosen': response is empty or whitespace only", e.getMessage());

@@ -80,6 +80,19 @@ class PreferenceReaderTest {
         assertEquals(8, stats.skippedTotal());
         assertEquals(2304, data.pairs().size());
         assertEquals(2304, stats.records());
+        assertEquals(List.of(
+                "harmless-base-test.jsonl.gz:87: field 'chosen': response is empty or whitespace only",
+                "harmless-base-test.jsonl.gz:517: field 'chosen': response is empty or whitespace only",
+                "harmless-base-test.jsonl.gz:926: field 'chosen': response is empty or whitespace only",
+                "harmless-base-test.jsonl.gz:1104: field 'chosen': response is empty or whitespace only",
+                "harmless-base-test.jsonl.gz:1255: field 'rejected': does not start with chosen's prompt (the text up to"
+                        + " its last '\\n\\nAssistant:')",
+                "harmless-base-test.jsonl.gz:1689: field 'rejected': does not start with chosen's prompt (the text up to"
+                        + " its last '\\n\\nAssistant:')",
+                "harmless-base-test.jsonl.gz:1953: field 'rejected': does not start with chosen's prompt (the text up to"
+                        + " its last '\\n\\nAssistant:')",
+                "harmless-base-test.jsonl.gz:2037: field 'rejected': does not start with chosen's prompt (the text up to"
+                        + " its last '\\n\\nAssistant:')"), stats.skipExamples());
         // under FAIL, the no-shared-prompt pairs are still only skipped; the first empty response is fatal
         DataException e = assertThrows(DataException.class, () -> new PreferenceReader(BadRecordPolicy.FAIL).read(file));
         assertEquals("harmless-base-test.jsonl.gz:87: field 'chosen': response is empty or whitespace only",

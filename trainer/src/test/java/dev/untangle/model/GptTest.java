@@ -85,6 +85,7 @@ class GptTest {
         }
         assertEquals(a.config().parameterCount(), count);
         assertTrue(!a.headWeight().contentEquals(c.headWeight()), "another seed gives other weights");
+        assertThrows(IllegalStateException.class, () -> a.initialize(manager, 8), "re-seeding is refused");
 
         var params = a.parametersByName();
         assertEquals(0.02, std(params.get("transformer.wte.weight").getArray()), 0.002);
