@@ -71,7 +71,8 @@ class PublisherOutageTest {
                     runA.sentCount(), runA.spooledCount(), runA.droppedCount());
 
             List<TestEvents.Received> received =
-                    TestEvents.readSteps(broker.bootstrapServers(), Topics.STEPS, 2 * steps, Duration.ofSeconds(60));
+                    TestEvents.readSteps(broker.bootstrapServers(), Topics.STEPS, 2 * steps, Duration.ofSeconds(60),
+                            "run-a", "run-b");
             assertEquals(TestEvents.range(0, steps), TestEvents.stepsOf(received, "run-a"));
             assertEquals(TestEvents.range(0, steps), TestEvents.stepsOf(received, "run-b"));
             assertTrue(received.stream().allMatch(r -> r.key().equals(r.runId())), "keyed by run id");

@@ -30,8 +30,14 @@ final class TestEvents {
     record Received(String key, String runId, long step) {
     }
 
-    /** Reads {@code topic} from the beginning, read_committed, until {@code expected} records or the timeout. */
-    static List<Received> readSteps(String bootstrap, String topic, int expected, Duration timeout) throws Exception {
+    /**
+     * Reads {@code topic} from the beginning, read_committed, until {@code expected} records of the given
+     * runs (all runs when none are given) have arrived, then 2 s more so duplicates would show, or until
+     * the timeout.
+     */
+    static List<Received> readSteps(String bootstrap, String topic, int expected, Duration timeout,
+                                    String... runIds) throws Exception {
+        List<String> runs = List.of(runIds);
         Properties p = new Properties();
         p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
@@ -46,7 +52,9 @@ final class TestEvents {
             while (System.nanoTime() < Math.min(deadline, quietUntil)) {
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
                     StepEvent e = Json.read(r.value(), StepEvent.class);
-                    out.add(new Received(r.key(), e.runId(), e.step()));
+                    if (runs.isEmpty() || runs.contains(e.runId())) {
+                        out.add(new Received(r.key(), e.runId(), e.step()));
+                    }
                 }
                 if (out.size() >= expected && quietUntil == Long.MAX_VALUE) {
                     // keep reading a moment longer so that duplicates would show up
