@@ -17,6 +17,9 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import dev.untangle.broker.EmbeddedBroker;
+import dev.untangle.metrics.TrainerMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.untangle.publish.KafkaClientConfig;
 import dev.untangle.publish.TelemetryPublisher;
 import dev.untangle.wire.ControlAck;
@@ -47,6 +50,8 @@ class ControlListenerTest {
             CommandValidator validator = new CommandValidator("run-1", Set.of("sigmoid", "npo")::contains, 5,
                     SIGNER, Set.of());
             ControlListener listener = new ControlListener(kafka, "run-1", validator, publisher::publishAck).start();
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            new TrainerMetrics(registry, "run-1").bindControl(listener);
             assertTrue(listener.awaitReady(Duration.ofSeconds(30)), "listener assigned");
             listener.setCurrentStep(100);
 
@@ -78,6 +83,8 @@ class ControlListenerTest {
             assertEquals(List.of(), listener.drainAccepted(), "drained");
             assertEquals(hostile.size() + 1, listener.rejectedCount());
             assertEquals(Set.of("cmd-42"), listener.appliedIds());
+            assertTrue(registry.scrape().contains("untangle_control_rejected_total{run_id=\"run-1\"} "
+                    + (double) (hostile.size() + 1)), registry.scrape());
             listener.close();
             publisher.close();
 

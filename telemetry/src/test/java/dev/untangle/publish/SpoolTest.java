@@ -17,6 +17,9 @@ import java.util.function.BooleanSupplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.untangle.broker.EmbeddedBroker;
+import dev.untangle.metrics.TrainerMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.untangle.wire.Json;
 import dev.untangle.wire.Topics;
 import org.junit.jupiter.api.AfterAll;
@@ -48,6 +51,8 @@ class SpoolTest {
         PrintStream originalErr = System.err;
         System.setErr(new PrintStream(new TeeStream(originalErr, log), true, StandardCharsets.UTF_8));
         TelemetryPublisher publisher = new TelemetryPublisher(KafkaClientConfig.of(broker.bootstrapServers()), settings);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new TrainerMetrics(registry, "run-bound").bindPublisher(publisher);
         try {
             for (int step = 0; step < 3; step++) {
                 publisher.publishStep(TestEvents.step("run-bound", step));
@@ -68,6 +73,10 @@ class SpoolTest {
             assertEquals(5, Files.readAllLines(spoolFile).size());
             String logged = log.toString(StandardCharsets.UTF_8);
             assertTrue(logged.contains("is full (5 events"), "a clear log line names the bound:\n" + logged);
+            String scrape = registry.scrape();
+            assertTrue(scrape.contains("untangle_events_spooled_total{run_id=\"run-bound\"} 5.0"), scrape);
+            assertTrue(scrape.contains("untangle_events_dropped_total{run_id=\"run-bound\"} " + (double) dropped), scrape);
+            assertTrue(scrape.contains("untangle_spool_events{run_id=\"run-bound\"} 5.0"), scrape);
 
             broker.restart();
             long kept = 13 - dropped;
