@@ -6,11 +6,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.untangle.wire.ControlAck;
 import dev.untangle.wire.EvalEvent;
@@ -110,7 +111,9 @@ public final class TelemetryPublisher implements AutoCloseable {
     private final Settings settings;
     private final Producer<String, String> producer;
     private final Spool spool;
-    private final BlockingQueue<Outgoing> queue;
+    /** Lock-free, so the training thread never waits for the worker; bounded by {@link #queued}. */
+    private final ConcurrentLinkedQueue<Outgoing> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
     private final ArrayDeque<Outgoing> inFlight = new ArrayDeque<>();
     private final Thread worker;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -136,7 +139,6 @@ public final class TelemetryPublisher implements AutoCloseable {
         this.producer = producer;
         this.spool = new Spool(settings.spoolFile(), settings.spoolFsyncInterval().toMillis());
         this.spoolSize.set(spool.pendingEvents());
-        this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
         warmUpSerializers();
         this.worker = new Thread(this::run, "telemetry-publisher-" + settings.runId());
         this.worker.setDaemon(true);
@@ -187,7 +189,8 @@ public final class TelemetryPublisher implements AutoCloseable {
             dropped.incrementAndGet();
             return;
         }
-        if (!queue.offer(new Outgoing(topic, settings.runId(), json, false, -1))) {
+        if (queued.incrementAndGet() > settings.queueCapacity()) {
+            queued.decrementAndGet();
             dropped.incrementAndGet();
             if (!queueFullReported) {
                 queueFullReported = true;
@@ -195,6 +198,7 @@ public final class TelemetryPublisher implements AutoCloseable {
                         settings.queueCapacity());
             }
         } else {
+            queue.add(new Outgoing(topic, settings.runId(), json, false, -1));
             queueFullReported = false;
         }
     }
@@ -224,25 +228,22 @@ public final class TelemetryPublisher implements AutoCloseable {
     }
 
     private void run() {
-        List<Outgoing> batch = new ArrayList<>();
         try {
             while (!closing || !queue.isEmpty()) {
-                Outgoing first = queue.poll(10, TimeUnit.MILLISECONDS);
                 settle();
-                if (first != null) {
-                    batch.add(first);
-                    queue.drainTo(batch);
-                    for (Outgoing o : batch) {
-                        route(o);
-                    }
-                    batch.clear();
+                boolean idle = true;
+                for (Outgoing o; (o = queue.poll()) != null; ) {
+                    queued.decrementAndGet();
+                    route(o);
+                    idle = false;
                 }
                 drainSpool();
                 spool.maybeSync(false);
                 spoolSize.set(spool.pendingEvents());
+                if (idle) {
+                    LockSupport.parkNanos(5_000_000L); // the producer lingers 5 ms anyway
+                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.error("telemetry publisher thread failed; events from now on are dropped", e);
         }
@@ -409,6 +410,10 @@ public final class TelemetryPublisher implements AutoCloseable {
     /** Runs on the worker thread after the queue is empty. */
     private void finish() {
         long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
+        for (Outgoing o; (o = queue.poll()) != null; ) { // raced with close(): still ours to deliver
+            queued.decrementAndGet();
+            route(o);
+        }
         while ((!inFlight.isEmpty() || spool.hasUnread()) && System.nanoTime() < deadline) {
             settle();
             drainSpool();
