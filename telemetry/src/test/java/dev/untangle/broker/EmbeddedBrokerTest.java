@@ -37,6 +37,21 @@ class EmbeddedBrokerTest {
         }
     }
 
+    @Test
+    void aLaterStartOnTheSameDirectoryKeepsPortAndData(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String address;
+        try (EmbeddedBroker first = EmbeddedBroker.start(dir, 0)) {
+            address = first.bootstrapServers();
+            first.createTopics(1, "t.persist");
+            produce(first, "t.persist", "kept");
+        }
+        try (EmbeddedBroker second = EmbeddedBroker.start(dir, 0)) {
+            assertEquals(address, second.bootstrapServers());
+            assertEquals(List.of("kept"), consumeAll(second, "t.persist", 1));
+        }
+    }
+
     private static void produce(EmbeddedBroker broker, String topic, String... values) throws Exception {
         Properties p = new Properties();
         p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
