@@ -122,7 +122,7 @@ public final class ControlListener implements AutoCloseable {
                     handle(record);
                 }
                 if (!records.isEmpty()) {
-                    consumer.commitSync();
+                    commit();
                 }
             }
         } catch (WakeupException e) {
@@ -131,6 +131,21 @@ public final class ControlListener implements AutoCloseable {
             LOG.error("control listener for run {} stopped: {}", runId, e.toString());
         } finally {
             consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    /**
+     * Stores the position so a restarted trainer resumes after these commands. A failed commit (broker
+     * away) is not fatal: the next one covers it, and replays are caught by command id anyway.
+     */
+    private void commit() {
+        try {
+            consumer.commitSync(Duration.ofSeconds(5));
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.warn("control listener for run {}: offset commit failed ({}); will retry with the next batch",
+                    runId, e.toString());
         }
     }
 
