@@ -54,9 +54,9 @@ public final class MonitorTopology {
         Serde<String> text = Serdes.String();
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(SEEN_STEPS_STORE), text, JsonSerde.of(SeenSteps.class)));
+                Stores.persistentKeyValueStore(SEEN_STEPS_STORE), text, JsonSerde.of(SeenSteps.class)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(RUN_STATE_STORE), text, JsonSerde.of(RunState.class)));
+                Stores.persistentKeyValueStore(RUN_STATE_STORE), text, RunStateSerde.serde()).withCachingEnabled());
 
         KStream<String, MonitorInput> steps = builder
                 .stream(topics.steps(), Consumed.with(text, text).withName("read-steps"))
