@@ -1,5 +1,6 @@
 package dev.untangle.policy;
 
+import com.fasterxml.jackson.annotation.JsonMerge;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,20 +27,28 @@ import java.util.List;
 public final class PolicyConfig {
 
     /** The sliding window every windowed policy looks at (DESIGN.md section 2: "sliding windows"). */
+    @JsonMerge // a section in the file overrides only the keys it names
     public Window window = new Window();
     /** Chosen falling: the both_down case dominates AND the measured chosen log-prob trends down. */
+    @JsonMerge
     public TrendPolicy chosenFalling = TrendPolicy.falling();
     /** Rejected rising: the both_up case dominates AND the measured rejected log-prob trends up. */
+    @JsonMerge
     public TrendPolicy rejectedRising = TrendPolicy.rising();
     /** High entanglement: windowed mean gradient cosine above a threshold; a warning, never a switch. */
+    @JsonMerge
     public EntanglementPolicy highEntanglement = new EntanglementPolicy();
     /** Non-finite values in loss, log-probs or gradient fields: fires at the first bad step. */
+    @JsonMerge
     public NonFinitePolicy nonFinite = new NonFinitePolicy();
     /** Zero gradients (dead run, policy == reference): both norms exactly 0 for K consecutive steps. */
+    @JsonMerge
     public DeadRunPolicy deadRun = new DeadRunPolicy();
     /** Saturation: loss near 0 while the margin keeps growing; the loss has stopped teaching. */
+    @JsonMerge
     public SaturationPolicy saturation = new SaturationPolicy();
     /** Eval log-prob trend (untangle.evals.v1) folded into the chosen/rejected trends. */
+    @JsonMerge
     public EvalTrend evals = new EvalTrend();
 
     /** Send switch_loss on a chosen-falling or rejected-rising fire. Never for non-finite or dead runs. */
@@ -170,16 +179,18 @@ public final class PolicyConfig {
     }
 
     static PolicyConfig parse(InputStream in, String source) throws IOException {
+        byte[] yaml = in.readAllBytes();
+        com.fasterxml.jackson.databind.JsonNode tree = YAML.readTree(yaml);
+        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+            return new PolicyConfig(); // an empty file (or only comments) means every default
+        }
         PolicyConfig config;
         try {
-            config = YAML.readValue(in, PolicyConfig.class);
+            config = YAML.readValue(yaml, PolicyConfig.class);
         } catch (JsonMappingException e) {
             // Jackson's message names the field path and the line/column of the offending key.
             throw new IllegalArgumentException("invalid policy " + source + ": " + e.getOriginalMessage()
                     + " at " + e.getPathReference() + " (line " + line(e) + ")", e);
-        }
-        if (config == null) {
-            config = new PolicyConfig(); // an empty file means every default
         }
         List<String> problems = config.problems();
         if (!problems.isEmpty()) {

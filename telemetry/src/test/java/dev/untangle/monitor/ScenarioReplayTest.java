@@ -81,6 +81,7 @@ class ScenarioReplayTest {
         assertTrue(o.result().firing("rejected_rising").isEmpty(), o.printed());
         assertTrue(o.result().commands().isEmpty(), o.printed());
         assertTrue(o.scrape().contains("untangle_monitor_events_total{loss_type=\"sigmoid\",run_id=\"healthy\"} 500.0"));
+        assertTrue(o.scrape().contains("# HELP untangle_monitor_consumer_lag_records"), o.scrape());
     }
 
     @Test
