@@ -26,6 +26,8 @@ public final class MonitorMetrics {
     private final MeterRegistry registry;
     private final Map<String, RunGauges> runs = new ConcurrentHashMap<>();
     private final AtomicLong inputRecords = new AtomicLong();
+    /** Counters by name and tag values: building and registering a meter per event is a hot-path cost. */
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     public MonitorMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -46,10 +48,11 @@ public final class MonitorMetrics {
 
     /** A de-duplicated step event was evaluated. */
     public void stepEvent(String runId, String lossType, long step, String time) {
-        Counter.builder(MetricNames.MONITOR_EVENTS)
+        String loss = lossType == null ? "unknown" : lossType;
+        counters.computeIfAbsent(MetricNames.MONITOR_EVENTS + '|' + runId + '|' + loss, k -> Counter.builder(MetricNames.MONITOR_EVENTS)
                 .description("Step events the monitor evaluated (duplicates and bad events excluded)")
-                .tags(MetricNames.TAG_RUN, runId, MetricNames.TAG_LOSS, lossType == null ? "unknown" : lossType)
-                .register(registry).increment();
+                .tags(MetricNames.TAG_RUN, runId, MetricNames.TAG_LOSS, loss)
+                .register(registry)).increment();
         RunGauges g = gauges(runId);
         g.lastStep.set(step);
         Double seconds = epochSeconds(time);

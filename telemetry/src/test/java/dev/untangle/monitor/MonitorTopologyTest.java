@@ -247,6 +247,27 @@ class MonitorTopologyTest {
     }
 
     @Test
+    void evalsFeedTheTrendWhenWeightedAndBadEvalsAreAlerted() throws Exception {
+        PolicyConfig policy = PolicyConfig.defaults();
+        policy.evals.weight = 1.0;
+        startWith(policy);
+        TestInputTopic<String, String> evals =
+                driver.createInputTopic(TopicNames.DEFAULT.evals(), new StringSerializer(), new StringSerializer());
+        evals.pipeInput("r", "[1, 2]");
+        for (long e = 0; e < 3; e++) { // eval logps_chosen falls 1 nat per 10 steps
+            evals.pipeInput("r", Json.write(new dev.untangle.wire.EvalEvent(dev.untangle.wire.EvalEvent.SCHEMA, "r",
+                    10 * e, null, "sigmoid", 64, -40.0 - e, -60.0, 0.5, 1.0, 2.0, 2.0, 0.2, 0.8, 0.0, 0.0)));
+        }
+        for (long s = 0; s < 30; s++) { // both_down everywhere, flat step log-prob
+            send(with(bothDown("r", s, 0), "logps_chosen", -40.0));
+        }
+        List<Alert> alerts = alerts();
+        assertEquals(List.of("bad_event@-1", "chosen_falling@11"),
+                alerts.stream().map(a -> a.kind() + "@" + a.step()).toList());
+        assertTrue(alerts.get(0).reason().contains("not a JSON object"), alerts.get(0).reason());
+    }
+
+    @Test
     void nonFiniteFiresAtTheFirstBadStepWithoutSwitching() throws Exception {
         for (long s = 0; s < 40; s++) {
             Map<String, Object> e = step("r", s);
