@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   send time of its step. p50 / p99 printed.</li>
  * </ol>
  *
- * Usage: MonitorBench [backlogEvents] [latencySeconds] [eventsPerSecond]
+ * Usage: MonitorBench [backlogEvents] [latencySeconds] [eventsPerSecond] [commitIntervalMs (throughput run)]
  */
 public final class MonitorBench {
     private MonitorBench() {
@@ -44,13 +44,14 @@ public final class MonitorBench {
         int backlog = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int rate = args.length > 2 ? Integer.parseInt(args[2]) : 50;
+        long commitMs = args.length > 3 ? Long.parseLong(args[3]) : 100;
         try (EmbeddedBroker broker = EmbeddedBroker.start()) {
-            throughput(broker.bootstrapServers(), backlog);
+            throughput(broker.bootstrapServers(), backlog, commitMs);
             latency(broker.bootstrapServers(), seconds, rate);
         }
     }
 
-    static void throughput(String servers, int events) throws Exception {
+    static void throughput(String servers, int events, long commitMs) throws Exception {
         TopicNames topics = TopicNames.prefixed("bench.");
         Path state = Files.createTempDirectory("untangle-bench-state");
         MonitorApp monitor = MonitorApp.builder().bootstrapServers(servers).applicationId("bench-throughput")
@@ -67,7 +68,7 @@ public final class MonitorBench {
             producer.flush();
         }
         monitor = MonitorApp.builder().bootstrapServers(servers).applicationId("bench-throughput")
-                .stateDir(state).topics(topics).build();
+                .stateDir(state).topics(topics).commitIntervalMs(commitMs).build();
         long start = System.nanoTime();
         monitor.start(Duration.ofSeconds(60));
         long running = System.nanoTime();
@@ -75,8 +76,8 @@ public final class MonitorBench {
         long end = System.nanoTime();
         monitor.close();
         double seconds = (end - running) / 1e9;
-        System.out.printf("throughput: %d events (%d runs) in %.2f s after RUNNING (startup %.2f s): %.0f events/s%s%n",
-                events, runs, seconds, (running - start) / 1e9, events / seconds, done ? "" : " (TIMED OUT)");
+        System.out.printf("throughput (commit.interval.ms %d): %d events (%d runs) in %.2f s after RUNNING (startup %.2f s): %.0f events/s%s%n",
+                commitMs, events, runs, seconds, (running - start) / 1e9, events / seconds, done ? "" : " (TIMED OUT)");
     }
 
     static void latency(String servers, int seconds, int rate) throws Exception {
