@@ -8,7 +8,9 @@ import dev.untangle.wire.StepEvent;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -34,7 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   send time of its step. p50 / p99 printed.</li>
  * </ol>
  *
- * Usage: MonitorBench [backlogEvents] [latencySeconds] [eventsPerSecond] [commitIntervalMs (throughput run)]
+ * Usage: MonitorBench [backlogEvents] [latencySeconds] [eventsPerSecond] [commitIntervalMs] [producerMaxInFlight]
  */
 public final class MonitorBench {
     private MonitorBench() {
@@ -45,13 +47,15 @@ public final class MonitorBench {
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int rate = args.length > 2 ? Integer.parseInt(args[2]) : 50;
         long commitMs = args.length > 3 ? Long.parseLong(args[3]) : 100;
+        // 5th argument: the Streams producer's max.in.flight.requests.per.connection (Kafka default 5)
+        Integer inFlight = args.length > 4 ? Integer.valueOf(args[4]) : null;
         try (EmbeddedBroker broker = EmbeddedBroker.start()) {
-            throughput(broker.bootstrapServers(), backlog, commitMs);
+            throughput(broker.bootstrapServers(), backlog, commitMs, inFlight);
             latency(broker.bootstrapServers(), seconds, rate);
         }
     }
 
-    static void throughput(String servers, int events, long commitMs) throws Exception {
+    static void throughput(String servers, int events, long commitMs, Integer inFlight) throws Exception {
         TopicNames topics = TopicNames.prefixed("bench.");
         Path state = Files.createTempDirectory("untangle-bench-state");
         MonitorApp monitor = MonitorApp.builder().bootstrapServers(servers).applicationId("bench-throughput")
@@ -67,8 +71,12 @@ public final class MonitorBench {
             }
             producer.flush();
         }
-        monitor = MonitorApp.builder().bootstrapServers(servers).applicationId("bench-throughput")
-                .stateDir(state).topics(topics).commitIntervalMs(commitMs).build();
+        MonitorApp.Builder builder = MonitorApp.builder().bootstrapServers(servers).applicationId("bench-throughput")
+                .stateDir(state).topics(topics).commitIntervalMs(commitMs);
+        if (inFlight != null) {
+            builder.override(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), inFlight);
+        }
+        monitor = builder.build();
         long start = System.nanoTime();
         monitor.start(Duration.ofSeconds(60));
         long running = System.nanoTime();
@@ -76,8 +84,8 @@ public final class MonitorBench {
         long end = System.nanoTime();
         monitor.close();
         double seconds = (end - running) / 1e9;
-        System.out.printf("throughput (commit.interval.ms %d): %d events (%d runs) in %.2f s after RUNNING (startup %.2f s): %.0f events/s%s%n",
-                commitMs, events, runs, seconds, (running - start) / 1e9, events / seconds, done ? "" : " (TIMED OUT)");
+        System.out.printf("throughput (commit.interval.ms %d, max.in.flight %s): %d events (%d runs) in %.2f s after RUNNING (startup %.2f s): %.0f events/s%s%n",
+                commitMs, inFlight == null ? "default" : inFlight, events, runs, seconds, (running - start) / 1e9, events / seconds, done ? "" : " (TIMED OUT)");
     }
 
     static void latency(String servers, int seconds, int rate) throws Exception {
