@@ -78,7 +78,7 @@ skip_unless() {  # prints a clear message and succeeds when a tool is missing
 
 check_kustomize() {
   skip_unless kubectl "no Debian package provides kubectl here; the deploy module's test skips too" || return 0
-  kubectl kustomize k8s/base >/dev/null
+  kubectl kustomize k8s/base >/dev/null && kubectl kustomize k8s/overlays/cpu >/dev/null
 }
 
 check_manifests_java() {

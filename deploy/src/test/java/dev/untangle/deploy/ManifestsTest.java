@@ -24,6 +24,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every manifest under k8s/ loads strictly (core kinds through fabric8, custom resources against
@@ -167,16 +169,20 @@ class ManifestsTest {
                 "job must become untangle-trainer / untangle-monitor, as the rules expect");
     }
 
-    @Test
-    void kustomizeRendersAValidBaseWithTheDashboardConfigMap() throws Exception {
-        Assumptions.assumeTrue(onPath("kubectl"), "kubectl not on PATH: kustomize rendering not checked");
-        Process p = new ProcessBuilder("kubectl", "kustomize", ROOT.resolve("k8s/base").toString())
-                .redirectErrorStream(false).start();
+    private static List<ManifestDocument> kustomize(String dir) throws Exception {
+        Assumptions.assumeTrue(onPath("kubectl"), "kubectl not on PATH: kustomize rendering of " + dir + " not checked");
+        Process p = new ProcessBuilder("kubectl", "kustomize", ROOT.resolve(dir).toString()).start();
         String rendered = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String errors = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "kubectl kustomize timed out");
-        assertEquals(0, p.exitValue(), "kubectl kustomize k8s/base failed: " + errors);
-        List<ManifestDocument> docs = ManifestChecker.read("kubectl kustomize k8s/base", rendered);
+        assertEquals(0, p.exitValue(), "kubectl kustomize " + dir + " failed: " + errors);
+        return ManifestChecker.read("kubectl kustomize " + dir, rendered);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"k8s/base", "k8s/overlays/cpu"})
+    void kustomizeRendersValidManifestsWithTheDashboardConfigMap(String dir) throws Exception {
+        List<ManifestDocument> docs = kustomize(dir);
         assertEquals(18, docs.size());
         assertNoFindings(docs);
         for (ManifestDocument d : docs) {
@@ -190,6 +196,17 @@ class ManifestsTest {
         assertEquals(Files.readString(ROOT.resolve("dashboards/grafana/untangle.json")),
                 dashboard.body().path("data").path("untangle.json").asText(),
                 "the ConfigMap must carry the dashboard file unchanged");
+    }
+
+    @Test
+    void cpuOverlayDropsOnlyTheGpu() throws Exception {
+        JsonNode job = ofKind(kustomize("k8s/overlays/cpu"), "Job").get(0).body();
+        JsonNode pod = job.path("spec").path("template").path("spec");
+        JsonNode container = pod.path("containers").get(0);
+        assertTrue(container.path("resources").path("limits").path("nvidia.com/gpu").isMissingNode());
+        assertTrue(pod.path("tolerations").isMissingNode());
+        assertEquals("untangle-trainer:cpu", container.path("image").asText());
+        assertEquals("32Gi", container.path("resources").path("limits").path("memory").asText());
     }
 
     private static boolean onPath(String tool) {
