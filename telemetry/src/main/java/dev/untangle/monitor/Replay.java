@@ -207,7 +207,12 @@ public final class Replay {
     }
 
     /** Reads alerts and commands from {@code start} to the last stable offset, keeping the file's runs. */
-    static ReplayResult readBack(String servers, TopicNames topics, Map<TopicPartition, Long> start, Set<String> runIds,
+    /**
+     * Reads the monitor's alerts and control commands for {@code runIds} from offsets {@code start}
+     * (read_committed, up to the current end). Other records on the alerts topic (the trainer's control
+     * acknowledgements) are skipped by their schema.
+     */
+    public static ReplayResult readBack(String servers, TopicNames topics, Map<TopicPartition, Long> start, Set<String> runIds,
                                  int lines, int parsed, int unparsable) {
         Map<String, Object> config = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers,
@@ -228,7 +233,7 @@ public final class Replay {
                     try {
                         if (r.topic().equals(topics.alerts())) {
                             Alert a = Json.read(r.value(), Alert.class);
-                            if (runIds.contains(a.runId())) {
+                            if (Alert.SCHEMA.equals(a.schema()) && runIds.contains(a.runId())) {
                                 alerts.add(a);
                             }
                         } else {

@@ -56,6 +56,12 @@ final class StepEvents {
             }
             predictedChosen = o.applied() ? o.predictedDeltaChosen() : null;
             predictedRejected = o.applied() ? o.predictedDeltaRejected() : null;
+        } else if (!o.applied()) {
+            // A skipped step without a probe: say that its gradient was not finite, in the gradient fields.
+            ip = Double.NaN;
+            normChosen = Double.NaN;
+            normRejected = Double.NaN;
+            caseLabel = EntanglementConditions.UNDEFINED;
         }
         return new StepEvent(StepEvent.SCHEMA, runId, step, Instant.now().toString(), "preference", loss.type(),
                 o.loss(), loss.beta(), lr, mean(lw), mean(ll), mean(rc), mean(rr), margin / b, accuracy / b,
