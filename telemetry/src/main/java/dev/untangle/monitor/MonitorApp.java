@@ -1,7 +1,7 @@
 package dev.untangle.monitor;
 
 import dev.untangle.metrics.MonitorMetrics;
-import dev.untangle.policy.CommandSigner;
+import dev.untangle.control.ControlSigner;
 import dev.untangle.policy.PolicyConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -46,7 +46,7 @@ public final class MonitorApp implements AutoCloseable {
     /** Every setting with its default; build with {@link #builder()}. */
     public record Config(String bootstrapServers, String applicationId, Path stateDir, PolicyConfig policy,
                          String processingGuarantee, String instanceId, long commitIntervalMs,
-                         MeterRegistry registry, TopicNames topics, CommandSigner signer, int threads,
+                         MeterRegistry registry, TopicNames topics, ControlSigner signer, int threads,
                          int topicPartitions, Map<String, Object> overrides) {
     }
 
@@ -64,7 +64,7 @@ public final class MonitorApp implements AutoCloseable {
         private long commitIntervalMs = 100;
         private MeterRegistry registry;
         private TopicNames topics = TopicNames.DEFAULT;
-        private CommandSigner signer = CommandSigner.NONE;
+        private ControlSigner signer;
         private int threads = 1;
         private int topicPartitions = 3;
         private final Map<String, Object> overrides = new HashMap<>();
@@ -81,7 +81,7 @@ public final class MonitorApp implements AutoCloseable {
         public Builder commitIntervalMs(long v) { commitIntervalMs = v; return this; }
         public Builder registry(MeterRegistry v) { registry = v; return this; }
         public Builder topics(TopicNames v) { topics = v; return this; }
-        public Builder signer(CommandSigner v) { signer = v; return this; }
+        public Builder signer(ControlSigner v) { signer = v; return this; }
         public Builder threads(int v) { threads = v; return this; }
         /** Partitions for topics the monitor has to create (existing topics are left alone). */
         public Builder topicPartitions(int v) { topicPartitions = v; return this; }

@@ -1,7 +1,7 @@
 package dev.untangle.monitor;
 
 import dev.untangle.metrics.MonitorMetrics;
-import dev.untangle.policy.CommandSigner;
+import dev.untangle.control.ControlSigner;
 import dev.untangle.policy.Decisions;
 import dev.untangle.policy.PolicyConfig;
 import dev.untangle.policy.PolicyEvaluator;
@@ -50,7 +50,7 @@ public final class MonitorTopology {
     private MonitorTopology() {
     }
 
-    public static Topology build(PolicyConfig policy, MonitorMetrics metrics, TopicNames topics, CommandSigner signer) {
+    public static Topology build(PolicyConfig policy, MonitorMetrics metrics, TopicNames topics, ControlSigner signer) {
         Serde<String> text = Serdes.String();
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(

@@ -30,13 +30,14 @@ public final class PolicyEvaluator {
     private static final Comparator<Sample> BY_STEP = Comparator.comparingLong(Sample::step);
 
     private final PolicyConfig policy;
-    private final CommandSigner signer;
+    /** Signs switch commands; null when no key is configured (commands go unsigned). */
+    private final dev.untangle.control.ControlSigner signer;
 
     public PolicyEvaluator(PolicyConfig policy) {
-        this(policy, CommandSigner.NONE);
+        this(policy, null);
     }
 
-    public PolicyEvaluator(PolicyConfig policy, CommandSigner signer) {
+    public PolicyEvaluator(PolicyConfig policy, dev.untangle.control.ControlSigner signer) {
         this.policy = policy;
         this.signer = signer;
     }
@@ -347,7 +348,7 @@ public final class PolicyEvaluator {
         ControlCommand unsigned = new ControlCommand(ControlCommand.SCHEMA, id, state.runId, step,
                 ControlCommand.Action.SWITCH_LOSS.wire(), policy.switchLossType,
                 kind.wire() + ": " + reason, null);
-        return signer.sign(unsigned);
+        return signer == null ? unsigned : signer.sign(unsigned);
     }
 
     public static String commandId(String runId, long step, Kind kind) {

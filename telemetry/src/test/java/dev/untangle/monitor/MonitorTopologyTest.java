@@ -1,7 +1,7 @@
 package dev.untangle.monitor;
 
 import dev.untangle.metrics.MonitorMetrics;
-import dev.untangle.policy.CommandSigner;
+import dev.untangle.control.ControlSigner;
 import dev.untangle.policy.PolicyConfig;
 import dev.untangle.wire.Alert;
 import dev.untangle.wire.ControlCommand;
@@ -68,7 +68,7 @@ class MonitorTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "monitor-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(MonitorTopology.build(policy, metrics, TopicNames.DEFAULT, CommandSigner.NONE), props);
+        driver = new TopologyTestDriver(MonitorTopology.build(policy, metrics, TopicNames.DEFAULT, null), props);
         steps = driver.createInputTopic(TopicNames.DEFAULT.steps(), new StringSerializer(), new StringSerializer());
         alertsTopic = driver.createOutputTopic(TopicNames.DEFAULT.alerts(), new StringDeserializer(), new StringDeserializer());
         controlTopic = driver.createOutputTopic(TopicNames.DEFAULT.control(), new StringDeserializer(), new StringDeserializer());
@@ -354,7 +354,7 @@ class MonitorTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "monitor-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        CommandSigner signer = CommandSigner.withKey("secret");
+        ControlSigner signer = ControlSigner.ofKey("secret".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         driver = new TopologyTestDriver(MonitorTopology.build(PolicyConfig.defaults(), new MonitorMetrics(registry),
                 TopicNames.DEFAULT, signer), props);
         steps = driver.createInputTopic(TopicNames.DEFAULT.steps(), new StringSerializer(), new StringSerializer());
@@ -363,7 +363,7 @@ class MonitorTopologyTest {
         ControlCommand c = commands().get(0);
         assertEquals(64, c.signature().length());
         assertTrue(signer.verify(c));
-        assertFalse(CommandSigner.withKey("other").verify(c));
+        assertFalse(ControlSigner.ofKey("other".getBytes(java.nio.charset.StandardCharsets.UTF_8)).verify(c));
     }
 
     @Test
