@@ -136,8 +136,8 @@ class ManifestsTest {
         List<String> args = new ArrayList<>();
         container.path("args").forEach(a -> args.add(a.asText()));
         assertTrue(args.contains("--resume"), "restarted pods must resume: " + args);
-        String checkpointDir = args.stream().filter(a -> a.startsWith("--checkpoint-dir=")).findFirst()
-                .orElseThrow().substring("--checkpoint-dir=".length());
+        String checkpointDir = args.stream().filter(a -> a.startsWith("--out=")).findFirst()
+                .orElseThrow().substring("--out=".length());
         String volume = null;
         for (JsonNode mount : container.path("volumeMounts")) {
             if (mount.path("mountPath").asText().equals(checkpointDir)) {

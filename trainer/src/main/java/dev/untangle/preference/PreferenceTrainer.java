@@ -127,29 +127,43 @@ public final class PreferenceTrainer {
                 sink.eval(evalProtocol.run(settings.runId(), 0, loss, eval));
             }
             for (long step = startStep; step < settings.steps(); step++) {
-                // Control commands take effect only here, between steps.
-                for (ControlCommand command : control.poll(step)) {
-                    if (!applied.add(command.commandId())) {
-                        continue;
+                // Control commands take effect only here, between steps. A checkpoint is written before
+                // each one; "pause" holds the job here, polling, until "resume" arrives.
+                boolean paused = false;
+                do {
+                    for (ControlCommand command : control.poll(step)) {
+                        if (!applied.add(command.commandId())) {
+                            continue;
+                        }
+                        String action = command.action();
+                        State snapshot = new State(step, cursor, lossType, applied, badInRow, extra);
+                        last = Checkpoints.save(store, policy, tokenizer, optimizer, snapshot.toTrainingState(settings, referenceDir));
+                        if (ControlCommand.Action.SWITCH_LOSS.wire().equals(action)) {
+                            String from = lossType;
+                            lossType = command.lossType();
+                            loss = Losses.create(lossType, settings.lossConfig());
+                            referenceCache.clear();
+                            extra.clear();
+                            switches.add(from + "->" + lossType + "@" + step);
+                            out.println();
+                            out.println("train: step " + step + ": switched loss " + from + " -> " + lossType
+                                    + " (" + command.reason() + "), checkpoint " + last.getFileName());
+                        } else if (ControlCommand.Action.PAUSE.wire().equals(action)) {
+                            paused = true;
+                            out.println();
+                            out.println("train: step " + step + ": paused by control command " + command.commandId());
+                        } else if (ControlCommand.Action.RESUME.wire().equals(action)) {
+                            paused = false;
+                            out.println("train: step " + step + ": resumed by control command " + command.commandId());
+                        }
+                        sink.ack(new ControlAck(ControlAck.SCHEMA, command.commandId(), settings.runId(), step,
+                                Instant.now().toString(), action, command.lossType(), "applied",
+                                "checkpoint " + last.getFileName()));
                     }
-                    String action = command.action();
-                    State snapshot = new State(step, cursor, lossType, applied, badInRow, extra);
-                    last = Checkpoints.save(store, policy, tokenizer, optimizer, snapshot.toTrainingState(settings, referenceDir));
-                    if (ControlCommand.Action.SWITCH_LOSS.wire().equals(action)) {
-                        String from = lossType;
-                        lossType = command.lossType();
-                        loss = Losses.create(lossType, settings.lossConfig());
-                        referenceCache.clear();
-                        extra.clear();
-                        switches.add(from + "->" + lossType + "@" + step);
-                        out.println();
-                        out.println("train: step " + step + ": switched loss " + from + " -> " + lossType
-                                + " (" + command.reason() + "), checkpoint " + last.getFileName());
+                    if (paused) {
+                        sleepQuietly(500);
                     }
-                    sink.ack(new ControlAck(ControlAck.SCHEMA, command.commandId(), settings.runId(), step,
-                            Instant.now().toString(), action, command.lossType(), "applied",
-                            "checkpoint " + last.getFileName()));
-                }
+                } while (paused);
 
                 StepOutcome outcome;
                 try (NDManager stepManager = root.newSubManager()) {
@@ -229,6 +243,15 @@ public final class PreferenceTrainer {
             out[1][j] = both[1];
         }
         return out;
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while paused", e);
+        }
     }
 
     private static int indices(StepOutcome outcome) {
