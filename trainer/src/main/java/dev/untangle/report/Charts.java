@@ -13,6 +13,7 @@ import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.PaintScaleLegend;
 import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.chart.ui.RectangleInsets;
 import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.DefaultXYZDataset;
 import org.jfree.data.xy.XYSeries;
@@ -43,6 +44,7 @@ final class Charts {
     static final Color SWITCH = new Color(0x2166ac);
     static final Color ALERT = new Color(0xb2182b);
     private static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
+    private static final Color LABEL_BACKGROUND = new Color(255, 255, 255, 210);
 
     private Charts() {
     }
@@ -126,17 +128,22 @@ final class Charts {
                 ValueMarker ref = new ValueMarker(panel.reference(), Color.DARK_GRAY, new BasicStroke(1.2f));
                 ref.setLabel(" " + panel.reference());
                 ref.setLabelFont(LABEL);
+                ref.setLabelBackgroundColor(LABEL_BACKGROUND);
                 ref.setLabelAnchor(RectangleAnchor.TOP_LEFT);
                 ref.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
                 plot.addRangeMarker(ref);
             }
-            for (Marker m : markers) {
+            for (int i = 0; i < markers.size(); i++) {
+                Marker m = markers.get(i);
                 ValueMarker v = new ValueMarker(m.step(), m.color(), new BasicStroke(1.4f, BasicStroke.CAP_BUTT,
                         BasicStroke.JOIN_MITER, 10f, new float[]{5f, 3f}, 0f));
                 if (top) {
+                    // labels of nearby markers would overprint each other: stagger them over three rows
                     v.setLabel(m.label());
                     v.setLabelFont(LABEL);
                     v.setLabelPaint(m.color());
+                    v.setLabelBackgroundColor(LABEL_BACKGROUND);
+                    v.setLabelOffset(new RectangleInsets(3 + 14 * (i % 3), 3, 3, 3));
                     v.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
                     v.setLabelTextAnchor(TextAnchor.TOP_LEFT);
                 }
@@ -258,9 +265,11 @@ final class Charts {
         g.setColor(Color.DARK_GRAY);
         g.drawRect(left, 4, right - left, stripHeight);
         g.setFont(LABEL);
-        int ticks = 10;
-        for (int i = 0; i <= ticks; i++) {
-            long s = firstStep + Math.round((double) (span - 1) * i / ticks);
+        long every = 1;
+        while (span / every > 12) {
+            every = nextNice(every);
+        }
+        for (long s = (firstStep + every - 1) / every * every; s <= lastStep; s += every) {
             int x = left + (int) ((s - firstStep) * (right - left) / span + (right - left) / (2.0 * span));
             g.drawLine(x, 4 + stripHeight, x, 8 + stripHeight);
             String text = Long.toString(s);
@@ -268,6 +277,16 @@ final class Charts {
         }
         g.dispose();
         return image;
+    }
+
+    /** The next of 1, 2, 5, 10, 20, 50, ...: tick spacings a reader can count with. */
+    static long nextNice(long value) {
+        long scale = 1;
+        while (scale * 10 <= value) {
+            scale *= 10;
+        }
+        long leading = value / scale;
+        return (leading < 2 ? 2 : leading < 5 ? 5 : 10) * scale;
     }
 
     private static void style(XYPlot plot) {

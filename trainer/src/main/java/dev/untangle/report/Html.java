@@ -42,7 +42,8 @@ final class Html {
         }
         b.append("<h2 id=\"numbers\">Run numbers</h2>\n<table id=\"summary\">\n");
         rows(s, log).forEach(r -> b.append("<tr><th>").append(esc(r[0])).append("</th><td>").append(esc(r[1])).append("</td></tr>\n"));
-        b.append("</table>\n");
+        b.append("</table>\n<p class=\"caption\">On the step charts a dashed blue line marks a loss switch and a "
+                + "dashed red line a firing alert.</p>\n");
         for (ReportWriter.Figure f : figures) {
             String caption = f.id().equals("cases") ? f.caption() : esc(f.caption());
             b.append("<h2 id=\"").append(f.id()).append("\">").append(esc(f.heading())).append("</h2>\n<p class=\"caption\">")

@@ -150,6 +150,7 @@ public final class ReportWriter {
                 markers.add(new Charts.Marker(a.step(), "alert " + a.kind(), Charts.ALERT));
             }
         }
+        markers.sort((a, b) -> Double.compare(a.step(), b.step()));
         return markers;
     }
 
