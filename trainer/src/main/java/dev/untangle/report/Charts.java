@@ -49,14 +49,15 @@ final class Charts {
     private Charts() {
     }
 
-    /** One series: points with a missing or non-finite y are skipped, never drawn or crashed on. */
+    /** One series: points with a missing or non-finite x or y are skipped, never drawn or crashed on. */
     record Line(String name, Color color, double[] x, double[] y, boolean dots) {
         static <T> Line of(String name, Color color, List<T> items, ToDoubleFunction<T> x, Function<T, Double> y) {
             List<double[]> points = new ArrayList<>();
             for (T item : items) {
                 Double v = y.apply(item);
-                if (v != null && Double.isFinite(v)) {
-                    points.add(new double[]{x.applyAsDouble(item), v});
+                double at = x.applyAsDouble(item);
+                if (v != null && Double.isFinite(v) && Double.isFinite(at)) {
+                    points.add(new double[]{at, v});
                 }
             }
             double[] xs = points.stream().mapToDouble(p -> p[0]).toArray();

@@ -1,6 +1,8 @@
 package dev.untangle.report;
 
+import java.awt.Color;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -45,12 +47,22 @@ final class Html {
         b.append("</table>\n<p class=\"caption\">On the step charts a dashed blue line marks a loss switch and a "
                 + "dashed red line a firing alert.</p>\n");
         for (ReportWriter.Figure f : figures) {
-            String caption = f.id().equals("cases") ? f.caption() : esc(f.caption());
+            String caption = f.id().equals("cases") ? legend() + "<br>" + esc(f.caption()) : esc(f.caption());
             b.append("<h2 id=\"").append(f.id()).append("\">").append(esc(f.heading())).append("</h2>\n<p class=\"caption\">")
                     .append(caption).append("</p>\n<img alt=\"").append(esc(f.heading())).append("\" src=\"")
                     .append(f.dataUri()).append("\">\n");
         }
         return b.append("</body></html>\n").toString();
+    }
+
+    /** Colour swatches of the case strip, in the order of {@link RunSummary#CASES}. */
+    static String legend() {
+        Map<String, Color> ordered = new LinkedHashMap<>();
+        RunSummary.CASES.forEach(c -> ordered.put(c, ReportWriter.CASE_COLORS.get(c)));
+        ordered.put("no probe", ReportWriter.NO_PROBE);
+        return ordered.entrySet().stream()
+                .map(e -> "<span class=\"swatch\" style=\"background:" + ReportWriter.hex(e.getValue()) + "\"></span>" + e.getKey())
+                .collect(Collectors.joining(" "));
     }
 
     /** Label and value of every row of the numbers table. */

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -90,7 +89,7 @@ public final class ReportWriter {
                         + "%d point(s) beyond it are pinned to the edge.", RATIO_LOW, RATIO_HIGH, ratios.clipped()),
                 Charts.timeSeries("Entanglement condition ratios", List.of(ratios), markers), WIDTH, 360));
         figures.add(new Figure("cases", "Case of every step",
-                legend() + " One column per step; steps without a probe are light grey.",
+                "One column per step, coloured by the probe's case (DESIGN.md section 1); steps without a probe are light grey.",
                 caseStrip(summary, steps)));
         figures.add(new Figure("predicted", "Predicted vs measured change",
                 "First-order prediction <g, theta_after - theta_before> against the change measured by re-scoring the "
@@ -162,15 +161,6 @@ public final class ReportWriter {
             }
         }
         return Charts.caseStrip(cases, summary.firstStep(), summary.lastStep(), CASE_COLORS, NO_PROBE, WIDTH, 80);
-    }
-
-    static String legend() {
-        Map<String, Color> ordered = new LinkedHashMap<>();
-        RunSummary.CASES.forEach(c -> ordered.put(c, CASE_COLORS.get(c)));
-        ordered.put("no probe", NO_PROBE);
-        return ordered.entrySet().stream()
-                .map(e -> "<span class=\"swatch\" style=\"background:" + hex(e.getValue()) + "\"></span>" + e.getKey())
-                .collect(Collectors.joining(" "));
     }
 
     static String hex(Color c) {

@@ -81,6 +81,7 @@ class ReportWriterTest {
         assertTrue(html.contains("events.jsonl:70: "), "bad line named by file and line");
         assertTrue(html.contains("unknown value untangle.mystery.v9"), "unknown schema named");
         assertTrue(html.contains("2 point(s) beyond it are pinned"), "ratio 250 and -7 are clipped");
+        assertTrue(html.contains("<span class=\"swatch\" style=\"background:#d73027\"></span>both_down"), "case legend");
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,6 +30,18 @@ class RunSummaryTest {
         assertEquals(-1.0, s.firstChosen());
         assertTrue(Double.isNaN(s.lastChosen()), "the last step alone has no finite chosen log-prob");
         assertTrue(Double.isNaN(s.fraction("ideal")), "no probe steps: no fractions");
+    }
+
+    @Test
+    void chartLinesSkipMissingAndNonFinitePoints() {
+        List<StepEvent> steps = List.of(step(0, "sigmoid", -1.0), step(1, "sigmoid", Double.NaN), step(2, "sigmoid", -3.0),
+                step(3, "sigmoid", Double.POSITIVE_INFINITY));
+        Charts.Line line = Charts.Line.of("chosen", Charts.CHOSEN, steps, StepEvent::step, StepEvent::logpsChosen);
+        assertArrayEquals(new double[]{0, 2}, line.x());
+        assertArrayEquals(new double[]{-1, -3}, line.y());
+        // a missing x (no prediction on a step) drops the point too
+        Charts.Line scatter = Charts.Line.of("s", Charts.CHOSEN, steps, e -> e.step() == 0 ? Double.NaN : e.step(), StepEvent::logpsChosen);
+        assertArrayEquals(new double[]{2}, scatter.x());
     }
 
     @Test
