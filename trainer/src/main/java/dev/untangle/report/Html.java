@@ -24,14 +24,15 @@ final class Html {
     private Html() {
     }
 
-    static String page(String title, Path events, EventLog log, RunSummary s, List<ReportWriter.Figure> figures) {
+    static String page(String title, Path events, EventLog log, RunSummary s, List<ReportWriter.Figure> figures,
+                       List<String> problems) {
         StringBuilder b = new StringBuilder(1 << 16);
         b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))
                 .append("</title>\n<style>").append(CSS).append("</style></head><body>\n");
         b.append("<h1>").append(esc(title)).append("</h1>\n<div class=\"sub\">events: ").append(esc(events.toString()))
                 .append(" &middot; ").append(s.steps()).append(" steps, ").append(log.evals().size()).append(" evals, ")
                 .append(log.acks().size()).append(" control acks, ").append(log.alerts().size()).append(" alert lines</div>\n");
-        if (!log.badLines().isEmpty() || log.replacedLines() > 0) {
+        if (!log.badLines().isEmpty() || log.replacedLines() > 0 || !problems.isEmpty()) {
             b.append("<div class=\"warn\" id=\"warnings\">");
             if (log.replacedLines() > 0) {
                 b.append(log.replacedLines()).append(" duplicate (run_id, step) line(s) replaced by a later line (resumed run).<br>");
@@ -40,6 +41,7 @@ final class Html {
                 b.append(log.badLines().size()).append(" unreadable line(s) skipped:<br>");
                 log.badLines().stream().limit(5).forEach(l -> b.append("&nbsp;&nbsp;").append(esc(l)).append("<br>"));
             }
+            problems.forEach(p -> b.append(esc(p)).append("<br>"));
             b.append("</div>\n");
         }
         b.append("<h2 id=\"numbers\">Run numbers</h2>\n<table id=\"summary\">\n");

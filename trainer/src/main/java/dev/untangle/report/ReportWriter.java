@@ -98,7 +98,8 @@ public final class ReportWriter {
                         Charts.Line.of("chosen", Charts.CHOSEN, steps, e -> RunSummary.value(e.predictedDeltaChosen()), StepEvent::measuredDeltaChosen),
                         Charts.Line.of("rejected", Charts.REJECTED, steps, e -> RunSummary.value(e.predictedDeltaRejected()), StepEvent::measuredDeltaRejected))),
                 WIDTH * 6 / 10, 520));
-        for (TokenMap map : tokenMaps(options.tokenMaps())) {
+        List<String> problems = new ArrayList<>();
+        for (TokenMap map : tokenMaps(options.tokenMaps(), problems)) {
             int width = Math.max(520, Math.min(1400, 240 + 16 * map.rejected().size()));
             int height = Math.max(420, Math.min(1400, 200 + 16 * map.chosen().size()));
             figures.add(new Figure("tokenmap-" + safe(map.name()), "Token map " + map.name(),
@@ -113,7 +114,7 @@ public final class ReportWriter {
                 Files.write(outDir.resolve(f.file()), f.png());
             }
             Path index = outDir.resolve("index.html");
-            Files.writeString(index, Html.page(title(options, steps), events, log, summary, figures), StandardCharsets.UTF_8);
+            Files.writeString(index, Html.page(title(options, steps), events, log, summary, figures, problems), StandardCharsets.UTF_8);
             return index;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write report to " + outDir, e);
@@ -167,7 +168,8 @@ public final class ReportWriter {
         return String.format(Locale.ROOT, "#%02x%02x%02x", c.getRed(), c.getGreen(), c.getBlue());
     }
 
-    private static List<TokenMap> tokenMaps(Path dir) {
+    /** Reads every *.csv map; a broken map is named in {@code problems} and left out, not fatal to the report. */
+    private static List<TokenMap> tokenMaps(Path dir, List<String> problems) {
         if (dir == null) {
             return List.of();
         }
@@ -175,7 +177,15 @@ public final class ReportWriter {
             throw new IllegalArgumentException("token map folder not found: " + dir);
         }
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".csv")).sorted().map(TokenMap::read).toList();
+            List<TokenMap> maps = new ArrayList<>();
+            for (Path file : files.filter(p -> p.getFileName().toString().endsWith(".csv")).sorted().toList()) {
+                try {
+                    maps.add(TokenMap.read(file));
+                } catch (IllegalArgumentException | UncheckedIOException e) {
+                    problems.add("token map skipped: " + e.getMessage());
+                }
+            }
+            return maps;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir, e);
         }

@@ -32,13 +32,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 class ReportWriterTest {
     static final Path OUT = Path.of("target", "report-test");
     static Path index;
+    static Path maps;
     static String html;
 
     @BeforeAll
     static void render(@TempDir Path dir) throws IOException {
         Path events = dir.resolve("events.jsonl");
         Path alerts = dir.resolve("alerts.jsonl");
-        Path maps = Files.createDirectories(dir.resolve("maps"));
+        maps = Files.createDirectories(dir.resolve("maps"));
         SyntheticRun.writeEvents(events);
         SyntheticRun.writeAlerts(alerts);
         Files.writeString(maps.resolve("pair-7.csv"), """
@@ -48,6 +49,7 @@ class ReportWriterTest {
                 sat,-0.2,0.1,0.9,-0.5,0.1
                 .,0.4,0.0,0.1,-1.0,1.0
                 """);
+        Files.writeString(maps.resolve("broken.csv"), "x,A\nc1,zero\n");
         index = ReportWriter.write(events, OUT, new ReportOptions("Synthetic <run>", alerts, maps));
         html = Files.readString(index, StandardCharsets.UTF_8);
     }
@@ -81,6 +83,8 @@ class ReportWriterTest {
         assertTrue(html.contains("events.jsonl:70: "), "bad line named by file and line");
         assertTrue(html.contains("unknown value untangle.mystery.v9"), "unknown schema named");
         assertTrue(html.contains("2 point(s) beyond it are pinned"), "ratio 250 and -7 are clipped");
+        assertTrue(html.contains("token map skipped: " + Html.esc(maps.resolve("broken.csv").toString())
+                + ":2: column 2 (rejected token A): not a number: zero"), "a broken map is named, not fatal");
         assertTrue(html.contains("<span class=\"swatch\" style=\"background:#d73027\"></span>both_down"), "case legend");
     }
 
