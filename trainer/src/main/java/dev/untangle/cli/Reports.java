@@ -1,13 +1,21 @@
 package dev.untangle.cli;
 
+import dev.untangle.report.ReportOptions;
+import dev.untangle.report.ReportWriter;
+
 import java.nio.file.Path;
 
-/** Writes the HTML report when the report module is present; returns its path or null. */
+/** The report `run` leaves behind; a failure to draw it never fails the run that produced the data. */
 final class Reports {
     private Reports() {
     }
 
     static Path write(Path events, Path alerts, Path outDir, String title) {
-        return null;
+        try {
+            return ReportWriter.write(events, outDir, new ReportOptions(title, alerts, null));
+        } catch (RuntimeException e) {
+            System.out.println("report: not written (" + e.getMessage() + "); events are in " + events);
+            return null;
+        }
     }
 }
