@@ -3,6 +3,7 @@ package dev.untangle.loss;
 import static dev.untangle.loss.LossMath.Needs.REFERENCE;
 
 import ai.djl.ndarray.NDArray;
+import dev.untangle.nd.Scalars;
 
 /**
  * Cal-DPO: the DPO sigmoid loss plus squared calibration terms that pull the log-ratios to +-1/(2 beta),
@@ -42,7 +43,7 @@ public final class CalDpoLoss implements PreferenceLoss {
         NDArray chosen = batch.chosen();
         NDArray logRatioChosen = chosen.sub(LossMath.constant(batch.refChosen(), chosen));
         NDArray logRatioRejected = batch.rejected().sub(LossMath.constant(batch.refRejected(), chosen));
-        NDArray margin = logRatioChosen.sub(logRatioRejected).mul(beta);
+        NDArray margin = Scalars.times(logRatioChosen.sub(logRatioRejected), beta);
         double target = 1 / (2 * beta);
         NDArray perPair = LossMath.logSigmoid(margin).neg()
                 .add(logRatioChosen.sub(target).square())

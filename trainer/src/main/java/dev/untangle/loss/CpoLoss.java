@@ -3,6 +3,7 @@ package dev.untangle.loss;
 import static dev.untangle.loss.LossMath.Needs.TOKENS;
 
 import ai.djl.ndarray.NDArray;
+import dev.untangle.nd.Scalars;
 
 /**
  * CPO, TRL's CPOTrainer with loss_type sigmoid: reference-free u = beta*(lw - ll) on summed log-probs, the
@@ -40,7 +41,7 @@ public final class CpoLoss implements PreferenceLoss {
     public LossOutput compute(PairLogProbs batch) {
         int size = LossMath.checkBatch(type(), batch, TOKENS);
         NDArray chosen = batch.chosen();
-        NDArray margin = chosen.sub(batch.rejected()).mul(beta);
+        NDArray margin = Scalars.times(chosen.sub(batch.rejected()), beta);
         double alphaEff = LossMath.tokenMeanNllWeight(nllAlpha, LossMath.values(batch.chosenTokens()));
         NDArray loss = LossMath.sigmoidMargin(margin, labelSmoothing).mean().add(LossMath.nllTerm(chosen, alphaEff));
 

@@ -3,6 +3,7 @@ package dev.untangle.loss;
 import static dev.untangle.loss.LossMath.Needs.REFERENCE;
 
 import ai.djl.ndarray.NDArray;
+import dev.untangle.nd.Scalars;
 import ai.djl.nn.Activation;
 
 /**
@@ -44,7 +45,7 @@ public final class DpopLoss implements PreferenceLoss {
         NDArray logRatioChosen = chosen.sub(LossMath.constant(batch.refChosen(), chosen));
         NDArray logRatioRejected = batch.rejected().sub(LossMath.constant(batch.refRejected(), chosen));
         NDArray shortfall = Activation.relu(logRatioChosen.neg());
-        NDArray margin = logRatioChosen.sub(logRatioRejected).sub(shortfall.mul(penalty)).mul(beta);
+        NDArray margin = Scalars.times(logRatioChosen.sub(logRatioRejected).sub(Scalars.times(shortfall, penalty)), beta);
         NDArray loss = LossMath.sigmoidMargin(margin, labelSmoothing).mean();
 
         double[] u = LossMath.values(margin);

@@ -3,6 +3,7 @@ package dev.untangle.loss;
 import static dev.untangle.loss.LossMath.Needs.REFERENCE;
 
 import ai.djl.ndarray.NDArray;
+import dev.untangle.nd.Scalars;
 import ai.djl.nn.Activation;
 
 /**
@@ -40,7 +41,7 @@ public final class HingeLoss implements PreferenceLoss {
         NDArray chosen = batch.chosen();
         NDArray logRatioChosen = chosen.sub(LossMath.constant(batch.refChosen(), chosen));
         NDArray logRatioRejected = batch.rejected().sub(LossMath.constant(batch.refRejected(), chosen));
-        NDArray margin = logRatioChosen.sub(logRatioRejected).mul(beta);
+        NDArray margin = Scalars.times(logRatioChosen.sub(logRatioRejected), beta);
         NDArray loss = Activation.relu(margin.neg().add(hingeMargin)).mean();
 
         double[] u = LossMath.values(margin);

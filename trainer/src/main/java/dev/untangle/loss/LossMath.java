@@ -1,6 +1,7 @@
 package dev.untangle.loss;
 
 import ai.djl.ndarray.NDArray;
+import dev.untangle.nd.Scalars;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
 
@@ -119,8 +120,8 @@ final class LossMath {
      * m(u) = -(1-eps)*log sigmoid(u) - eps*log sigmoid(-u), per pair.
      */
     static NDArray sigmoidMargin(NDArray u, double eps) {
-        NDArray value = logSigmoid(u).mul(-(1 - eps));
-        return eps == 0 ? value : value.sub(logSigmoid(u.neg()).mul(eps));
+        NDArray value = Scalars.times(logSigmoid(u), -(1 - eps));
+        return eps == 0 ? value : value.sub(Scalars.times(logSigmoid(u.neg()), eps));
     }
 
     /** k = -m'(u) of {@link #sigmoidMargin}: (1-eps)*sigmoid(-u) - eps*sigmoid(u). */
@@ -183,6 +184,6 @@ final class LossMath {
 
     /** The term -(alphaEff/B)*sum_i lw_i as a scalar in the graph of {@code chosen}. */
     static NDArray nllTerm(NDArray chosen, double alphaEff) {
-        return chosen.mean().mul(-alphaEff);
+        return Scalars.times(chosen.mean(), -alphaEff);
     }
 }

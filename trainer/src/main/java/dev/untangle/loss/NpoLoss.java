@@ -4,6 +4,7 @@ import static dev.untangle.loss.LossMath.Needs.REFERENCE;
 import static dev.untangle.loss.LossMath.Needs.SCALES;
 
 import ai.djl.ndarray.NDArray;
+import dev.untangle.nd.Scalars;
 
 /**
  * Normalized preference optimization (pairwise normalized gradient descent). The paper names the mitigation;
@@ -52,7 +53,7 @@ public final class NpoLoss implements PreferenceLoss {
                 ? logRatioChosen : logRatioChosen.div(LossMath.constant(batch.chosenScale(), chosen));
         NDArray scaledRejected = batch.rejectedScale() == null
                 ? logRatioRejected : logRatioRejected.div(LossMath.constant(batch.rejectedScale(), chosen));
-        NDArray margin = scaledChosen.sub(scaledRejected).mul(beta);
+        NDArray margin = Scalars.times(scaledChosen.sub(scaledRejected), beta);
         NDArray loss = LossMath.sigmoidMargin(margin, labelSmoothing).mean();
 
         double[] u = LossMath.values(margin);

@@ -3,6 +3,7 @@ package dev.untangle.loss;
 import static dev.untangle.loss.LossMath.Needs.TOKENS;
 
 import ai.djl.ndarray.NDArray;
+import dev.untangle.nd.Scalars;
 
 /**
  * ORPO (TRL's ORPOTrainer): reference-free odds ratio on per-token log-probs a = lw/|y_w|, P = exp(a),
@@ -50,7 +51,7 @@ public final class OrpoLoss implements PreferenceLoss {
 
         NDArray margin = logOdds(perTokenChosen).sub(logOdds(perTokenRejected));
         double alphaEff = LossMath.tokenMeanNllWeight(nllAlpha, LossMath.values(batch.chosenTokens()));
-        NDArray loss = LossMath.logSigmoid(margin).mean().mul(-beta).add(LossMath.nllTerm(chosen, alphaEff));
+        NDArray loss = Scalars.times(LossMath.logSigmoid(margin).mean(), -beta).add(LossMath.nllTerm(chosen, alphaEff));
 
         double[] u = LossMath.values(margin);
         double[] countsChosen = LossMath.values(batch.chosenTokens());

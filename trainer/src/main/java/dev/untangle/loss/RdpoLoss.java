@@ -4,6 +4,7 @@ import static dev.untangle.loss.LossMath.Needs.REFERENCE;
 import static dev.untangle.loss.LossMath.Needs.TOKENS;
 
 import ai.djl.ndarray.NDArray;
+import dev.untangle.nd.Scalars;
 
 /**
  * R-DPO (length-regularized DPO): the sigmoid loss with a length term in c (DESIGN.md section 1 table),
@@ -44,7 +45,7 @@ public final class RdpoLoss implements PreferenceLoss {
         NDArray logRatioRejected = batch.rejected().sub(LossMath.constant(batch.refRejected(), chosen));
         NDArray lengthGap = LossMath.constant(batch.chosenTokens(), chosen)
                 .sub(LossMath.constant(batch.rejectedTokens(), chosen));
-        NDArray margin = logRatioChosen.sub(logRatioRejected).mul(beta).sub(lengthGap.mul(lengthAlpha));
+        NDArray margin = Scalars.times(logRatioChosen.sub(logRatioRejected), beta).sub(Scalars.times(lengthGap, lengthAlpha));
         NDArray loss = LossMath.sigmoidMargin(margin, labelSmoothing).mean();
 
         double[] u = LossMath.values(margin);

@@ -3,6 +3,7 @@ package dev.untangle.loss;
 import static dev.untangle.loss.LossMath.Needs.REFERENCE;
 
 import ai.djl.ndarray.NDArray;
+import dev.untangle.nd.Scalars;
 
 /**
  * TRL's {@code robust} (unbiased under label noise eps):
@@ -41,10 +42,9 @@ public final class RobustLoss implements PreferenceLoss {
         NDArray chosen = batch.chosen();
         NDArray logRatioChosen = chosen.sub(LossMath.constant(batch.refChosen(), chosen));
         NDArray logRatioRejected = batch.rejected().sub(LossMath.constant(batch.refRejected(), chosen));
-        NDArray margin = logRatioChosen.sub(logRatioRejected).mul(beta);
-        NDArray perPair = LossMath.logSigmoid(margin).mul(-(1 - eps))
-                .add(LossMath.logSigmoid(margin.neg()).mul(eps))
-                .div(1 - 2 * eps);
+        NDArray margin = Scalars.times(logRatioChosen.sub(logRatioRejected), beta);
+        NDArray perPair = Scalars.over(Scalars.times(LossMath.logSigmoid(margin), -(1 - eps))
+                .add(Scalars.times(LossMath.logSigmoid(margin.neg()), eps)), 1 - 2 * eps);
         NDArray loss = perPair.mean();
 
         double[] u = LossMath.values(margin);

@@ -4,6 +4,7 @@ import static dev.untangle.loss.LossMath.Needs.REFERENCE;
 import static dev.untangle.loss.LossMath.Needs.TOKENS;
 
 import ai.djl.ndarray.NDArray;
+import dev.untangle.nd.Scalars;
 
 /**
  * RPO (TRL's rpo_alpha): the sigmoid DPO loss plus an NLL on the chosen response that TRL normalizes per token
@@ -42,7 +43,7 @@ public final class RpoLoss implements PreferenceLoss {
         NDArray chosen = batch.chosen();
         NDArray logRatioChosen = chosen.sub(LossMath.constant(batch.refChosen(), chosen));
         NDArray logRatioRejected = batch.rejected().sub(LossMath.constant(batch.refRejected(), chosen));
-        NDArray margin = logRatioChosen.sub(logRatioRejected).mul(beta);
+        NDArray margin = Scalars.times(logRatioChosen.sub(logRatioRejected), beta);
         double alphaEff = LossMath.tokenMeanNllWeight(nllAlpha, LossMath.values(batch.chosenTokens()));
         NDArray loss = LossMath.sigmoidMargin(margin, labelSmoothing).mean().add(LossMath.nllTerm(chosen, alphaEff));
 

@@ -3,6 +3,7 @@ package dev.untangle.loss;
 import static dev.untangle.loss.LossMath.Needs.REFERENCE;
 
 import ai.djl.ndarray.NDArray;
+import dev.untangle.nd.Scalars;
 
 /**
  * DPO, TRL's {@code sigmoid} (with TRL's label smoothing, conservative DPO when eps > 0):
@@ -45,7 +46,7 @@ public final class SigmoidLoss implements PreferenceLoss {
         NDArray chosen = batch.chosen();
         NDArray logRatioChosen = chosen.sub(LossMath.constant(batch.refChosen(), chosen));
         NDArray logRatioRejected = batch.rejected().sub(LossMath.constant(batch.refRejected(), chosen));
-        NDArray margin = logRatioChosen.sub(logRatioRejected).mul(beta);
+        NDArray margin = Scalars.times(logRatioChosen.sub(logRatioRejected), beta);
         NDArray loss = LossMath.sigmoidMargin(margin, labelSmoothing).mean();
 
         double[] u = LossMath.values(margin);

@@ -3,6 +3,7 @@ package dev.untangle.loss;
 import static dev.untangle.loss.LossMath.Needs.TOKENS;
 
 import ai.djl.ndarray.NDArray;
+import dev.untangle.nd.Scalars;
 
 /**
  * SimPO, TRL's {@code simpo} (reference-free, length-averaged, target margin gamma):
@@ -42,7 +43,7 @@ public final class SimpoLoss implements PreferenceLoss {
         NDArray chosen = batch.chosen();
         NDArray perTokenChosen = chosen.div(LossMath.constant(batch.chosenTokens(), chosen));
         NDArray perTokenRejected = batch.rejected().div(LossMath.constant(batch.rejectedTokens(), chosen));
-        NDArray margin = perTokenChosen.sub(perTokenRejected).mul(beta).sub(gamma);
+        NDArray margin = Scalars.times(perTokenChosen.sub(perTokenRejected), beta).sub(gamma);
         NDArray loss = LossMath.sigmoidMargin(margin, labelSmoothing).mean();
 
         double[] u = LossMath.values(margin);

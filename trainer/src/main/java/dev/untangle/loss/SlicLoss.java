@@ -1,6 +1,7 @@
 package dev.untangle.loss;
 
 import ai.djl.ndarray.NDArray;
+import dev.untangle.nd.Scalars;
 import ai.djl.nn.Activation;
 
 /**
@@ -38,7 +39,7 @@ public final class SlicLoss implements PreferenceLoss {
     public LossOutput compute(PairLogProbs batch) {
         int size = LossMath.checkBatch(type(), batch);
         NDArray chosen = batch.chosen();
-        NDArray margin = chosen.sub(batch.rejected()).mul(beta);
+        NDArray margin = Scalars.times(chosen.sub(batch.rejected()), beta);
         NDArray loss = Activation.relu(margin.neg().add(hingeMargin)).mean().add(LossMath.nllTerm(chosen, nllAlpha));
 
         double[] u = LossMath.values(margin);

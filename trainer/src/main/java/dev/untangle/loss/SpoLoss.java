@@ -1,6 +1,7 @@
 package dev.untangle.loss;
 
 import ai.djl.ndarray.NDArray;
+import dev.untangle.nd.Scalars;
 
 /**
  * Sparse token-masked preference optimization. The paper names the mitigation; this is the construction that
@@ -50,6 +51,6 @@ public final class SpoLoss implements PreferenceLoss {
                     + "with the same B, got " + chosenMask.getShape() + " and " + rejectedMask.getShape());
         }
         long size = chosenMask.getShape().get(0);
-        return chosenMask.abs().sum().add(rejectedMask.abs().sum()).mul(lambdaS / size);
+        return Scalars.times(chosenMask.abs().sum().add(rejectedMask.abs().sum()), lambdaS / size);
     }
 }

@@ -2,6 +2,7 @@ package dev.untangle.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import dev.untangle.nd.Scalars;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -167,7 +168,7 @@ public final class Gpt extends AbstractBlock {
         NDArray q = split.get(0).reshape(batch, time, heads, headDim).transpose(0, 2, 1, 3); // (B,H,T,hd)
         NDArray k = split.get(1).reshape(batch, time, heads, headDim).transpose(0, 2, 3, 1); // (B,H,hd,T)
         NDArray v = split.get(2).reshape(batch, time, heads, headDim).transpose(0, 2, 1, 3); // (B,H,T,hd)
-        NDArray scores = q.matMul(k).mul(1.0 / Math.sqrt(headDim)).add(causalBias); // (B,H,T,T)
+        NDArray scores = Scalars.times(q.matMul(k), 1.0 / Math.sqrt(headDim)).add(causalBias); // (B,H,T,T)
         NDArray y = scores.softmax(-1).matMul(v); // (B,H,T,hd)
         y = y.transpose(0, 2, 1, 3).reshape(batch, time, config.width()); // (B,T,d)
         return y.matMul(w.of(b.attnProjWeight)).add(w.of(b.attnProjBias));
@@ -184,10 +185,11 @@ public final class Gpt extends AbstractBlock {
      * Activation.gelu is the erf form, which does not reproduce imported GPT-2 weights (notes/djl.md).
      */
     static NDArray geluTanh(NDArray x) {
-        // x*x*x, not x.pow(3): with DJL 0.36 / libtorch 2.7.1 the backward of pow with a scalar exponent
-        // produced NaN gradients in about 1 run in 40 (measured; the same inputs gave finite values otherwise).
+        // Constants through Scalars, and x*x*x rather than x.pow(3): DJL's number overloads free the
+        // constant that autograd saved for the backward pass (see Scalars).
         double c = Math.sqrt(2.0 / Math.PI);
-        return x.mul(x).mul(x).mul(0.044715).add(x).mul(c).tanh().add(1).mul(x).mul(0.5);
+        NDArray inner = Scalars.times(Scalars.times(x.mul(x).mul(x), 0.044715).add(x), c);
+        return Scalars.times(inner.tanh().add(1).mul(x), 0.5);
     }
 
     /** LayerNorm over the last axis only (LayerNorm.builder() without axis(2) would normalize over (T,d)). */
