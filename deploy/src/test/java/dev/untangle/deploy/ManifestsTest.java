@@ -64,9 +64,10 @@ class ManifestsTest {
     @Test
     void everyManifestUnderK8sLoadsStrictly() throws IOException {
         List<ManifestDocument> docs = allSourceDocuments();
-        // 17 documents: namespace, Kafka, node pool, 4 topics, 2 users, trainer PVC/Job/Service,
-        // monitor PVC/Deployment/Service, ServiceMonitor, PrometheusRule (the ConfigMap is generated)
-        assertEquals(17, docs.size(), () -> docs.stream().map(ManifestDocument::where).collect(Collectors.joining("\n")));
+        // 19 documents: namespace, Kafka, node pool, 4 topics, 2 users, the Kafka client ConfigMap,
+        // trainer checkpoint PVC/data PVC/Job/Service, monitor PVC/Deployment/Service, ServiceMonitor,
+        // PrometheusRule (the dashboard ConfigMap is generated)
+        assertEquals(19, docs.size(), () -> docs.stream().map(ManifestDocument::where).collect(Collectors.joining("\n")));
         assertNoFindings(docs);
     }
 
@@ -183,7 +184,7 @@ class ManifestsTest {
     @ValueSource(strings = {"k8s/base", "k8s/overlays/cpu"})
     void kustomizeRendersValidManifestsWithTheDashboardConfigMap(String dir) throws Exception {
         List<ManifestDocument> docs = kustomize(dir);
-        assertEquals(18, docs.size());
+        assertEquals(20, docs.size());
         assertNoFindings(docs);
         for (ManifestDocument d : docs) {
             if (!d.kind().equals("Namespace")) {
