@@ -109,6 +109,7 @@ run compose               check_compose
 run kustomize             check_kustomize
 run manifests-java        check_manifests_java
 run e2e-standin           "$HERE/tests/e2e-standin.sh"
+run e2e-real-run          "$HERE/tests/e2e-real-run.sh"
 if (( SELFTEST )); then
   run planted-mistakes    "$HERE/test-checks.sh"
 fi
