@@ -6,7 +6,7 @@
  * TextCorpus / ImdbReader (txt, jsonl, dir, aclImdb .tar.gz) -> TextDocument / ImdbReview
  * DataOrder.splitPairs(pairs, fraction, seed)                 -> train / held-out, stable by content
  * PairEncoder(tokenizer, maxLength).encode(pair)              -> EncodedPair (token ids, truncated by a rule)
- * EpochIterator(items, DataCursor).nextBatch(B)                -> resumable seeded order
+ * (the resumable seeded order of training is dev.untangle.loop.EpochCursor)
  * SequenceBatch.chosen/rejected/withSharedTokenMasks/ofTexts   -> (B, T) long/float arrays, no DJL
  * </pre>
  *

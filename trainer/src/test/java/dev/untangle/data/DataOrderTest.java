@@ -56,30 +56,4 @@ class DataOrderTest {
         assertEquals(2, split.train().size());
         assertEquals(0, DataOrder.split(List.of("a", "b"), s -> s, 0.0, 1).heldOut().size());
     }
-
-    @Test
-    void iteratorResumesExactlyFromASavedCursor() throws Exception {
-        EpochIterator<Integer> straight = new EpochIterator<>(TEN, DataCursor.start(5));
-        List<Integer> expected = new ArrayList<>();
-        for (int step = 0; step < 9; step++) {
-            expected.addAll(straight.nextBatch(4)); // 36 items: crosses three epoch boundaries
-        }
-        EpochIterator<Integer> first = new EpochIterator<>(TEN, DataCursor.start(5));
-        List<Integer> resumed = new ArrayList<>();
-        for (int step = 0; step < 4; step++) {
-            resumed.addAll(first.nextBatch(4));
-        }
-        String saved = Json.write(first.cursor());
-        assertEquals("{\"epoch\":1,\"position\":6,\"seed\":5}", saved);
-        EpochIterator<Integer> second = new EpochIterator<>(TEN, Json.read(saved, DataCursor.class));
-        for (int step = 4; step < 9; step++) {
-            resumed.addAll(second.nextBatch(4));
-        }
-        assertEquals(expected, resumed);
-        // each epoch is a permutation, and epochs differ
-        assertEquals(new HashSet<>(TEN), new HashSet<>(expected.subList(0, 10)));
-        assertEquals(new HashSet<>(TEN), new HashSet<>(expected.subList(10, 20)));
-        assertNotEquals(expected.subList(0, 10), expected.subList(10, 20));
-        assertEquals(straight.orderOf(0), expected.subList(0, 10));
-    }
 }
