@@ -39,8 +39,9 @@ public final class RunFixture {
 
     /**
      * Writes {@code n} prompt/chosen/rejected pairs of short random sentences. With {@code sharedSuffix}
-     * true both responses end in the same long tail (the shape that makes DPO pull the chosen response
-     * down: shared tokens give near-identical gradients, DESIGN.md section 1).
+     * true both responses end in the same long tail and the rejected response is longer (2 vs 8 random
+     * words): the shape that makes DPO pull the chosen response down (shared tokens give near-identical
+     * gradients and the longer rejected gradient dominates, ip &gt; ||G_w||^2: both_down, DESIGN.md section 1).
      */
     public static Path writePairs(Path file, int n, long seed, boolean sharedSuffix) throws IOException {
         Random random = new Random(seed);
@@ -48,8 +49,8 @@ public final class RunFixture {
         String tail = " and then we all went home to eat rice and drink warm tea";
         for (int i = 0; i < n; i++) {
             String prompt = "Q" + i + ": " + sentence(random, 3) + "?";
-            String chosen = " " + sentence(random, 3) + (sharedSuffix ? tail : "");
-            String rejected = " " + sentence(random, 3) + (sharedSuffix ? tail : "");
+            String chosen = " " + sentence(random, sharedSuffix ? 2 : 3) + (sharedSuffix ? tail : "");
+            String rejected = " " + sentence(random, sharedSuffix ? 8 : 3) + (sharedSuffix ? tail : "");
             text.append(Json.MAPPER.writeValueAsString(java.util.Map.of("prompt", prompt, "chosen", chosen,
                     "rejected", rejected))).append('\n');
         }
