@@ -10,15 +10,13 @@ import dev.untangle.loss.LossConfig;
 import dev.untangle.loss.Losses;
 import dev.untangle.model.Gpt;
 import dev.untangle.model.GptConfig;
-import dev.untangle.monitor.Replay;
-import dev.untangle.monitor.ReplayResult;
+import dev.untangle.wire.Alert;
 import dev.untangle.probe.PreferenceStep;
 import dev.untangle.probe.StepOutcome;
 import dev.untangle.wire.StepEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,8 +71,8 @@ class NonFiniteStepTest {
     /**
      * A real run: 2 good steps (checkpoint step-2), then resumed with lr 1e30, which blows the weights
      * up so every later step is NaN. Expected: exit status 3, "3 non-finite steps in a row", the last
-     * good checkpoint named, events with NaN loss, no NaN in any checkpoint, and the monitor's
-     * non_finite alert.
+     * good checkpoint named, events with NaN loss, no NaN in any checkpoint, and the monitor
+     * policy's non_finite alert at step 3.
      */
     @Test
     void learningRateFarTooHighStopsWithTheLastGoodCheckpointAndRaisesNonFinite() throws Exception {
@@ -113,9 +111,10 @@ class NonFiniteStepTest {
         }
         assertTrue(tensorsScanned > 20, "scanned " + tensorsScanned + " tensors");
 
-        ReplayResult verdict = Replay.run(Replay.Options.of(run.resolve("events.jsonl"))
-                .withOut(new PrintStream(PrintStream.nullOutputStream())));
-        assertFalse(verdict.firing("non_finite").isEmpty(), "monitor alerts: " + verdict.summary());
+        List<Alert> alerts = RunFixture.policyAlerts(steps);
+        List<Alert> nonFiniteAlerts = alerts.stream().filter(a -> a.kind().equals("non_finite") && a.state().equals("firing")).toList();
+        assertEquals(1, nonFiniteAlerts.size(), "monitor alerts: " + alerts);
+        assertEquals(3L, nonFiniteAlerts.get(0).step(), "fires at the first bad step");
     }
 
     private static String[] args(Path data, Path init, Path run, int steps, String lr, boolean resume) {

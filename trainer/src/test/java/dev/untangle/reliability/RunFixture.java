@@ -117,6 +117,22 @@ public final class RunFixture {
         return args;
     }
 
+    /**
+     * The alerts the monitor's policy evaluator (the code inside the Kafka Streams topology, bundled
+     * default policy) raises for these step events in order. The Kafka path itself is exercised by
+     * SigkillResumeTest and KafkaPipelineTest; here the verdict costs no broker.
+     */
+    public static List<dev.untangle.wire.Alert> policyAlerts(List<StepEvent> events) {
+        dev.untangle.policy.PolicyEvaluator evaluator = new dev.untangle.policy.PolicyEvaluator(
+                dev.untangle.policy.PolicyConfig.bundled());
+        dev.untangle.policy.RunState state = new dev.untangle.policy.RunState();
+        List<dev.untangle.wire.Alert> alerts = new ArrayList<>();
+        for (StepEvent e : events) {
+            alerts.addAll(evaluator.onStep(state, e).alerts());
+        }
+        return alerts;
+    }
+
     /** Step events of an events.jsonl in file order (eval and ack lines skipped). */
     public static List<StepEvent> steps(Path events) throws IOException {
         List<StepEvent> out = new ArrayList<>();
