@@ -169,6 +169,69 @@ class KafkaPipelineTest {
                 + "topic, each once; %s%n", atRestart - atStop, steps, outageSeconds, perStep.size(), telemetry);
     }
 
+    /**
+     * Issue 6, hostile control messages at the trainer level (the validator's cases are unit-tested in
+     * telemetry): an unknown loss for this run, a command for another run, and malformed JSON arrive
+     * mid-run. Each is rejected with an ack on the alerts topic, and the run goes on unchanged: every
+     * step keeps loss_type sigmoid and no switch is applied.
+     */
+    @Test
+    void rejectedCommandsLeaveTheRunUnchanged() throws Exception {
+        Path data = RunFixture.writePairs(dir.resolve("pairs.jsonl"), 40, 23, false);
+        Path init = RunFixture.tinySft(data, dir.resolve("sft"));
+        Path out = dir.resolve("hostile");
+        int steps = 400;
+        List<String> args = new ArrayList<>(List.of("run", "--init", init.toString(), "--out", out.toString(),
+                "--bootstrap-servers", broker.bootstrapServers(), "--no-monitor", "--run-id", "hostile",
+                "--steps", Integer.toString(steps), "--batch", "4", "--eval-every", "0", "--checkpoint-every", "100",
+                "--metrics-port", "0"));
+        args.addAll(RunFixture.common(data));
+        CompletableFuture<RunFixture.Cli> job = CompletableFuture.supplyAsync(() -> RunFixture.cli(args.toArray(String[]::new)));
+        Path events = out.resolve("events.jsonl");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (count(events) < 3) {
+            assertTrue(System.nanoTime() < deadline && !job.isDone(), "run did not reach step 3");
+            Thread.sleep(50);
+        }
+        Properties p = KafkaClientConfig.of(broker.bootstrapServers()).producerProperties();
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                org.apache.kafka.common.serialization.StringSerializer.class.getName());
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                org.apache.kafka.common.serialization.StringSerializer.class.getName());
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(p)) {
+            for (String value : List.of(
+                    Json.write(new ControlCommand(ControlCommand.SCHEMA, "h-unknown-loss", "hostile", 1, "switch_loss", "bogus", "test", null)),
+                    Json.write(new ControlCommand(ControlCommand.SCHEMA, "h-other-run", "someone-else", 1, "switch_loss", "npo", "test", null)),
+                    "{\"schema\": \"untangle.control.v1\", \"command_id\": ")) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.CONTROL, "hostile", value)).get();
+            }
+        }
+        List<ControlAck> rejected = new ArrayList<>();
+        while (rejected.size() < 3 && System.nanoTime() < deadline) {
+            rejected.clear();
+            for (ConsumerRecord<String, String> r : readAll(Topics.ALERTS)) {
+                JsonNode node = Json.MAPPER.readTree(r.value());
+                if (ControlAck.SCHEMA.equals(node.path("schema").asText()) && "hostile".equals(node.path("run_id").asText())) {
+                    rejected.add(Json.MAPPER.treeToValue(node, ControlAck.class));
+                }
+            }
+            Thread.sleep(200);
+        }
+        int stepsWhenRejected = count(events);
+        RunFixture.Cli cli = job.get(240, TimeUnit.SECONDS);
+        assertEquals(0, cli.exitCode(), cli.out() + cli.err());
+        assertEquals(3, rejected.size(), "rejection acks: " + rejected);
+        assertTrue(rejected.stream().allMatch(a -> "rejected".equals(a.outcome())), rejected.toString());
+        assertTrue(stepsWhenRejected < steps, "the commands were rejected while the run was still training");
+        List<StepEvent> all = RunFixture.steps(events);
+        assertEquals(steps, all.size());
+        assertTrue(all.stream().allMatch(e -> "sigmoid".equals(e.lossType())), "loss_type stays sigmoid");
+        assertTrue(Files.readAllLines(events).stream().noneMatch(l -> l.contains(ControlAck.SCHEMA)), "no command applied");
+        assertTrue(cli.out().contains("applied switches: []"), cli.out());
+        System.out.println("hostile control: " + rejected.size() + " commands rejected mid-run ("
+                + rejected.stream().map(ControlAck::detail).toList() + "); 0 applied, loss_type unchanged");
+    }
+
     private static int count(Path events) {
         try {
             return Files.exists(events) ? RunFixture.steps(events).size() : 0;
