@@ -21,6 +21,11 @@ import java.nio.file.Path;
 public final class Checkpoints {
     public static final String STATE = "state.json";
     public static final String OPTIMIZER = "optimizer.safetensors";
+    /**
+     * Test hook (milliseconds, unset in production): pause between the model files and the optimizer
+     * and state files, so a crash test can SIGKILL the process while a checkpoint is half written.
+     */
+    static final String PAUSE_PROPERTY = "untangle.test.checkpointPauseMs";
 
     private Checkpoints() {
     }
@@ -29,12 +34,25 @@ public final class Checkpoints {
                             TrainingState state) throws IOException {
         return store.save(state.step(), dir -> {
             GptWeights.save(model, dir);
+            pauseForCrashTest();
             tokenizer.save(dir);
             try (OutputStream out = Files.newOutputStream(dir.resolve(OPTIMIZER))) {
                 optimizer.save(out);
             }
             Files.writeString(dir.resolve(STATE), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(state));
         });
+    }
+
+    private static void pauseForCrashTest() throws IOException {
+        long millis = Long.getLong(PAUSE_PROPERTY, 0L);
+        if (millis > 0) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while writing a checkpoint", e);
+            }
+        }
     }
 
     public static TrainingState readState(Path dir) throws IOException {

@@ -18,9 +18,14 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs one command line and returns its exit status (tests call this in-process; main exits with it). */
+    public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(new UserErrors());
-        System.exit(cli.execute(args));
+        return cli.execute(args);
     }
 
     @Override

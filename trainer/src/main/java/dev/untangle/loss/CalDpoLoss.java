@@ -19,6 +19,10 @@ public final class CalDpoLoss implements PreferenceLoss {
     private final double beta;
 
     public CalDpoLoss(LossConfig config) {
+        if (!(config.beta() > 0)) {
+            // the target 1/(2*beta) needs a positive beta (LossConfig allows 0 for sigmoid-family dead-run checks)
+            throw new IllegalArgumentException("LossConfig.beta must be > 0 for caldpo, got " + config.beta());
+        }
         this.beta = config.beta();
     }
 

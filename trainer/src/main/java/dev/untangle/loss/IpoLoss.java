@@ -17,6 +17,10 @@ public final class IpoLoss implements PreferenceLoss {
     private final double beta;
 
     public IpoLoss(LossConfig config) {
+        if (!(config.beta() > 0)) {
+            // the target 1/(2*beta) needs a positive beta (LossConfig allows 0 for sigmoid-family dead-run checks)
+            throw new IllegalArgumentException("LossConfig.beta must be > 0 for ipo, got " + config.beta());
+        }
         this.beta = config.beta();
     }
 

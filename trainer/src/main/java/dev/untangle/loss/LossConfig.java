@@ -6,7 +6,11 @@ package dev.untangle.loss;
  *
  * <p>Defaults ({@link #defaults()}) follow TRL where TRL has the loss, otherwise the paper:
  *
- * @param beta           0.1: DPO's beta; for orpo TRL's weight of the odds-ratio term
+ * @param beta           0.1: DPO's beta; for orpo TRL's weight of the odds-ratio term. 0 is allowed on
+ *                       purpose: with the policy equal to the reference it is the dead-run case of
+ *                       DESIGN.md section 1 (the margin term carries no gradient, norms are exactly 0,
+ *                       case undefined), which the monitor must report; ipo and caldpo, whose target is
+ *                       1/(2*beta), still require beta &gt; 0. Negative values are rejected.
  * @param labelSmoothing 0.0: TRL's label smoothing eps of the sigmoid family (sigmoid, rdpo, simpo, dpop, cpo, rpo,
  *                       npo, spo) and robust's noise rate; must be in [0, 0.5)
  * @param simpoGamma     0.5: TRL's simpo_gamma, the target reward margin (u is shifted by -gamma)
@@ -26,8 +30,8 @@ public record LossConfig(
 
     public LossConfig {
         requireFinite("beta", beta);
-        if (beta <= 0) {
-            throw new IllegalArgumentException("LossConfig.beta must be > 0, got " + beta);
+        if (beta < 0) {
+            throw new IllegalArgumentException("LossConfig.beta must be >= 0, got " + beta);
         }
         requireFinite("labelSmoothing", labelSmoothing);
         if (labelSmoothing < 0 || labelSmoothing >= 0.5) {

@@ -120,8 +120,11 @@ public final class PreferenceTrainer {
             List<String> switches = new ArrayList<>();
             Progress progress = new Progress(out, "train", settings.steps());
             long skipped = 0;
+            long stepsRun = 0;
             long start = System.nanoTime();
-            Path last = null;
+            // The checkpoint resumed from is the last good one until this process writes another: a job
+            // that stops on non-finite steps right after a resume must name it, not "the init model".
+            Path last = resume;
             String stopReason = null;
             if (startStep == 0 && settings.evalEvery() > 0 && !eval.isEmpty()) {
                 sink.eval(evalProtocol.run(settings.runId(), 0, loss, eval));
@@ -190,6 +193,7 @@ public final class PreferenceTrainer {
                 }
                 StepEvent event = StepEvents.of(settings.runId(), step, loss, settings.lr(), outcome);
                 sink.step(event);
+                stepsRun++;
                 cases.merge(event.caseLabel() == null ? "no_probe" : event.caseLabel(), 1L, Long::sum);
                 if ("npo".equals(lossType) && outcome.probed() && outcome.applied()) {
                     updateNpoScales(extra, outcome, loss.beta(), indices(outcome));
@@ -217,7 +221,7 @@ public final class PreferenceTrainer {
                     last = Checkpoints.save(store, policy, tokenizer, optimizer, snapshot.toTrainingState(settings, referenceDir));
                 }
             }
-            return new Summary(settings.steps() - startStep, cases, skipped, switches,
+            return new Summary(stepsRun, cases, skipped, switches,
                     (System.nanoTime() - start) / 1e9, last, lossType, stopReason);
         }
     }

@@ -45,8 +45,12 @@ class LossesRegistryTest {
     @Test
     void badConfigIsRejectedNamingTheField() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-                () -> LossConfig.defaults().withBeta(0));
+                () -> LossConfig.defaults().withBeta(-0.1));
         assertTrue(error.getMessage().contains("LossConfig.beta"), error.getMessage());
+        // beta 0 is a valid config (the dead-run check), but not for losses whose target is 1/(2*beta)
+        error = assertThrows(IllegalArgumentException.class, () -> Losses.create("ipo", LossConfig.defaults().withBeta(0)));
+        assertTrue(error.getMessage().contains("ipo"), error.getMessage());
+        assertEquals(0.0, Losses.create("sigmoid", LossConfig.defaults().withBeta(0)).beta());
         error = assertThrows(IllegalArgumentException.class, () -> LossConfig.defaults().withLabelSmoothing(0.5));
         assertTrue(error.getMessage().contains("labelSmoothing"), error.getMessage());
     }
