@@ -102,6 +102,9 @@ public final class ExperimentCommand implements Runnable {
                 description = "aclImdb folder or .tar.gz (default: ${DEFAULT-VALUE})")
         Path imdb;
 
+        @Option(names = "--init", description = "reuse the SFT model of an earlier run (its folder or run folder); default: train one")
+        Path init;
+
         @Option(names = "--review-tokens", defaultValue = "64", description = "review tokens kept per prompt (default: ${DEFAULT-VALUE})")
         int reviewTokens;
 
@@ -130,7 +133,8 @@ public final class ExperimentCommand implements Runnable {
                 throw new IllegalArgumentException("--labels: two words expected (positive,negative), got " + labels);
             }
             Path out = shared.out != null ? shared.out : Path.of("runs", "experiment-sentiment");
-            SentimentExperiment.Settings s = new SentimentExperiment.Settings(imdb, shared.tokenizer, shared.vocabSize,
+            SentimentExperiment.Settings s = new SentimentExperiment.Settings(imdb,
+                    init == null ? null : Setup.modelDir(init), shared.tokenizer, shared.vocabSize,
                     shared.model, reviewTokens, labels.get(0), labels.get(1), shortSuffix, longSuffix, sftReviews,
                     shared.sftSteps, shared.sftBatch, shared.sftLr, pairs, shared.budget());
             try (NDManager root = NDManager.newBaseManager(Setup.device(shared.device))) {

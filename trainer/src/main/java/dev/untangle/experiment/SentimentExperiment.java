@@ -30,7 +30,8 @@ import java.util.Map;
 public final class SentimentExperiment {
 
     /** Everything that sizes the experiment; the CLI's defaults fit about 15 minutes on 2 cores. */
-    public record Settings(Path imdb, Path tokenizer, int vocabSize, String model, int reviewTokens,
+    /** @param init an SFT model folder from an earlier run of this experiment (same tokenizer), or null to train one */
+    public record Settings(Path imdb, Path init, Path tokenizer, int vocabSize, String model, int reviewTokens,
                            String positiveWord, String negativeWord, String shortSuffix, String longSuffix,
                            int sftReviews, long sftSteps, int sftBatch, double sftLr, int trainPairs,
                            PreferenceRuns.Budget budget) {
@@ -47,7 +48,9 @@ public final class SentimentExperiment {
                 s.budget().seed());
         log.printf("sentiment: %d IMDb train reviews read, %d picked (%d SFT, %d preference train, %d eval)%n",
                 reviews.size(), picked.size(), s.sftReviews(), s.trainPairs(), evalPairs);
-        try (Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(s.tokenizer(), s.vocabSize())) {
+        try (Gpt2Tokenizer tokenizer = s.init() != null
+                ? Gpt2Tokenizer.fromTokenizerJson(s.init().resolve(Gpt2Tokenizer.TOKENIZER_FILE))
+                : Gpt2Tokenizer.load(s.tokenizer(), s.vocabSize())) {
             SentimentData data = new SentimentData(tokenizer, s.reviewTokens(), s.positiveWord(), s.negativeWord());
             List<SentimentData.Prompt> prompts = new ArrayList<>();
             for (ImdbReview r : picked) {
@@ -78,13 +81,23 @@ public final class SentimentExperiment {
             if (needed > config.contextLength()) {
                 config = config.withContextLength(needed);
             }
-            Gpt model = new Gpt(config);
-            model.initialize(root, s.budget().seed());
+            Gpt model;
+            if (s.init() != null) {
+                model = dev.untangle.model.GptWeights.load(s.init(), root);
+                config = model.config();
+                if (needed > config.contextLength()) {
+                    throw new IllegalArgumentException("--init " + s.init() + ": context " + config.contextLength()
+                            + " is shorter than the " + needed + " tokens the longest pair needs");
+                }
+            } else {
+                model = new Gpt(config);
+                model.initialize(root, s.budget().seed());
+            }
             log.println("sentiment: model " + config + " (" + config.parameterCount() + " parameters); labels '"
                     + s.positiveWord() + "'/'" + s.negativeWord() + "'; suffixes of " + shortSuffix.length + " and "
                     + longSuffix.length + " tokens");
-            Path sftModel = PreferenceRuns.sft(model, tokenizer, sft, sftHeldOut, s.sftSteps(), s.sftBatch(), s.sftLr(),
-                    s.budget().seed(), out.resolve("sft"), root, log);
+            Path sftModel = s.init() != null ? s.init() : PreferenceRuns.sft(model, tokenizer, sft, sftHeldOut,
+                    s.sftSteps(), s.sftBatch(), s.sftLr(), s.budget().seed(), out.resolve("sft"), root, log);
 
             Map<String, int[]> variants = new LinkedHashMap<>();
             variants.put("1t", new int[0]);
@@ -106,12 +119,13 @@ public final class SentimentExperiment {
             settings.put("total_seconds", (System.nanoTime() - start) / 1e9);
             String preamble = String.format(Locale.ROOT, """
                     IMDb (aclImdb v1, train split), balanced and seeded. Prompt: <eot> + the first %d tokens of a \
-                    review + " Sentiment:". SFT (%d steps of %d rows, language modelling on prompt + label + <eot>) \
-                    of a fresh '%s' model, then DPO (sigmoid, beta %s, %s lr %s, %d steps of %d pairs) from it on \
+                    review + " Sentiment:". SFT (%s, language modelling on prompt + label + <eot>), then DPO (sigmoid, beta %s, %s lr %s, %d steps of %d pairs) from it on \
                     %d pairs per variant whose responses differ only in the label token ('%s' chosen when correct, \
                     '%s'), followed by nothing (1t), a %d-token shared suffix, or a %d-token shared suffix. \
                     Total wall time %.0f s.""",
-                    s.reviewTokens(), s.sftSteps(), s.sftBatch(), s.model(), s.budget().lossConfig().beta(),
+                    s.reviewTokens(), s.init() != null ? "--init " + s.init() + ", " + config
+                            : s.sftSteps() + " steps of " + s.sftBatch() + " rows of a fresh " + config,
+                    s.budget().lossConfig().beta(),
                     s.budget().optimizer(), s.budget().lr(), s.budget().steps(), s.budget().batch(), s.trainPairs(),
                     s.positiveWord(), s.negativeWord(), shortSuffix.length, longSuffix.length,
                     (System.nanoTime() - start) / 1e9);
