@@ -121,6 +121,11 @@ public final class ExperimentCommand implements Runnable {
                 description = "shared long suffix (default: '${DEFAULT-VALUE}')")
         String longSuffix;
 
+        @Option(names = "--prefer", defaultValue = "positive",
+                description = "positive: chosen is always the positive label (prefer positive sentiment, as DPO's IMDb task); "
+                        + "correct: chosen is the review's own label (default: ${DEFAULT-VALUE})")
+        String prefer;
+
         @Option(names = "--sft-reviews", defaultValue = "2000", description = "reviews for SFT only, besides the preference ones (default: ${DEFAULT-VALUE})")
         int sftReviews;
 
@@ -136,7 +141,7 @@ public final class ExperimentCommand implements Runnable {
             SentimentExperiment.Settings s = new SentimentExperiment.Settings(imdb,
                     init == null ? null : Setup.modelDir(init), shared.tokenizer, shared.vocabSize,
                     shared.model, reviewTokens, labels.get(0), labels.get(1), shortSuffix, longSuffix, sftReviews,
-                    shared.sftSteps, shared.sftBatch, shared.sftLr, pairs, shared.budget());
+                    shared.sftSteps, shared.sftBatch, shared.sftLr, pairs, prefer, shared.budget());
             try (NDManager root = NDManager.newBaseManager(Setup.device(shared.device))) {
                 Shared.print(out, SentimentExperiment.run(s, out, root, System.out));
             }

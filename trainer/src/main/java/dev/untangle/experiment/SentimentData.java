@@ -17,7 +17,8 @@ import java.util.List;
  * one token (checked: a multi-token label would make the "one-token" pairs longer than one token).
  * SFT rows are {@code prompt + label + <eot>}, trained as plain language modelling (every token scored), so
  * the model learns review text as well as the label. Preference pairs share the prompt and differ only in
- * the label token: chosen = correct label, rejected = the other one, each followed by the same suffix
+ * the label token: chosen = the positive label (or, with "correct", the review's own label), rejected =
+ * the other one, each followed by the same suffix
  * tokens (none for the "1t" variant). No end-of-text is appended to the pair responses, so "1t" pairs
  * really are one token each and the suffix variants share exactly the suffix.
  */
@@ -91,9 +92,14 @@ public final class SentimentData {
         return new Example(new int[] {row[0]}, Arrays.copyOfRange(row, 1, row.length));
     }
 
-    /** The pair: chosen = correct label + suffix, rejected = wrong label + suffix. */
-    public EncodedPair pair(Prompt p, int[] suffix, long index) {
-        return new EncodedPair(p.ids(), withSuffix(label(p.positive()), suffix), withSuffix(label(!p.positive()), suffix),
+    /**
+     * The pair. {@code alwaysPositive}: chosen = positive label + suffix, rejected = negative label + suffix
+     * for every review (the preference is for positive sentiment, as in DPO's IMDb task); otherwise chosen =
+     * the review's correct label, rejected = the wrong one (the model must read the review to widen the margin).
+     */
+    public EncodedPair pair(Prompt p, int[] suffix, long index, boolean alwaysPositive) {
+        boolean chosenPositive = alwaysPositive || p.positive();
+        return new EncodedPair(p.ids(), withSuffix(label(chosenPositive), suffix), withSuffix(label(!chosenPositive), suffix),
                 "imdb", index);
     }
 

@@ -34,7 +34,12 @@ public final class SentimentExperiment {
     public record Settings(Path imdb, Path init, Path tokenizer, int vocabSize, String model, int reviewTokens,
                            String positiveWord, String negativeWord, String shortSuffix, String longSuffix,
                            int sftReviews, long sftSteps, int sftBatch, double sftLr, int trainPairs,
-                           PreferenceRuns.Budget budget) {
+                           String preference, PreferenceRuns.Budget budget) {
+        public Settings {
+            if (!preference.equals("positive") && !preference.equals("correct")) {
+                throw new IllegalArgumentException("--prefer must be 'positive' or 'correct', got '" + preference + "'");
+            }
+        }
     }
 
     private SentimentExperiment() {
@@ -105,8 +110,9 @@ public final class SentimentExperiment {
             variants.put("long-suffix", longSuffix);
             List<RunSummary> runs = new ArrayList<>();
             for (Map.Entry<String, int[]> v : variants.entrySet()) {
-                List<EncodedPair> train = pairs(data, trainPrompts, v.getValue());
-                List<EncodedPair> eval = pairs(data, evalPrompts, v.getValue());
+                boolean positive = s.preference().equals("positive");
+                List<EncodedPair> train = pairs(data, trainPrompts, v.getValue(), positive);
+                List<EncodedPair> eval = pairs(data, evalPrompts, v.getValue(), positive);
                 runs.add(PreferenceRuns.run(v.getKey(), "sigmoid", s.budget(), sftModel, train, eval,
                         out.resolve(v.getKey()), root, log));
             }
@@ -120,14 +126,14 @@ public final class SentimentExperiment {
             String preamble = String.format(Locale.ROOT, """
                     IMDb (aclImdb v1, train split), balanced and seeded. Prompt: <eot> + the first %d tokens of a \
                     review + " Sentiment:". SFT (%s, language modelling on prompt + label + <eot>), then DPO (sigmoid, beta %s, %s lr %s, %d steps of %d pairs) from it on \
-                    %d pairs per variant whose responses differ only in the label token ('%s' chosen when correct, \
-                    '%s'), followed by nothing (1t), a %d-token shared suffix, or a %d-token shared suffix. \
+                    %d pairs per variant whose responses differ only in the label token ('%s' / '%s'; chosen: %s), followed by nothing (1t), a %d-token shared suffix, or a %d-token shared suffix. \
                     Total wall time %.0f s.""",
                     s.reviewTokens(), s.init() != null ? "--init " + s.init() + ", " + config
                             : s.sftSteps() + " steps of " + s.sftBatch() + " rows of a fresh " + config,
                     s.budget().lossConfig().beta(),
                     s.budget().optimizer(), s.budget().lr(), s.budget().steps(), s.budget().batch(), s.trainPairs(),
-                    s.positiveWord(), s.negativeWord(), shortSuffix.length, longSuffix.length,
+                    s.positiveWord(), s.negativeWord(), s.preference().equals("positive")
+                            ? "always the positive label" : "the review's correct label", shortSuffix.length, longSuffix.length,
                     (System.nanoTime() - start) / 1e9);
             ResultsTable.write(out, "Sentiment experiment (IMDb)", preamble, settings, runs, findings(runs),
                     evalPairs);
@@ -135,10 +141,11 @@ public final class SentimentExperiment {
         }
     }
 
-    private static List<EncodedPair> pairs(SentimentData data, List<SentimentData.Prompt> prompts, int[] suffix) {
+    private static List<EncodedPair> pairs(SentimentData data, List<SentimentData.Prompt> prompts, int[] suffix,
+                                           boolean alwaysPositive) {
         List<EncodedPair> out = new ArrayList<>(prompts.size());
         for (int i = 0; i < prompts.size(); i++) {
-            out.add(data.pair(prompts.get(i), suffix, i));
+            out.add(data.pair(prompts.get(i), suffix, i, alwaysPositive));
         }
         return out;
     }
