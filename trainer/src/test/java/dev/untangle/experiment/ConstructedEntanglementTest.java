@@ -28,9 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * two different random tokens followed by the SAME 16 random tokens (a long shared suffix), so the two
  * sequence gradients are dominated by the near-identical suffix-token gradients and their cosine is close
  * to 1 (DESIGN.md section 1, "Why the inner product is large"). Then, on the per-step probe:
- * DPO (sigmoid) leaves the ideal case on some steps (measured 15%, so below the 95% bar); npo (normalized, batch form with the
- * stop-gradient scales of the previous probe step, as PreferenceTrainer implements it; no change was
- * needed) keeps the chosen weighted log-prob rising and the rejected one falling on at least 95% of probe steps, measured by
+ * DPO (sigmoid) leaves the ideal case on some steps (measured 15%, so below the 95% bar); npo (normalized, batch form as PreferenceTrainer runs it:
+ * slopes from the previous probe step's scales, G_w and G_l rescaled with this step's own norms) keeps the chosen weighted log-prob rising and the rejected one falling on at least 95% of probe steps, measured by
  * re-scoring the batch after each step; spo (shared prefix/suffix masked) lowers the batch cosine.
  * Tiny model (d=32, 2 layers, 320 tokens), SGD, PreferenceTrainer exactly as the train command runs it.
  */
@@ -116,7 +115,7 @@ class ConstructedEntanglementTest {
                 meanCosine(dpo), meanCosine(npo), meanCosine(spo));
         System.out.println("constructed case: " + summary);
         assertTrue(meanCosine(dpo) > 0.5, "the construction must entangle: " + summary);
-        // Measured (seed 5, 40 steps): sigmoid 0.85, npo 1.00, spo 1.00 of steps with chosen up and rejected down.
+        // Measured (seed 5, 40 steps): sigmoid 0.85, npo 1.00 (also 1.00 before the in-step norms), spo 1.00 of steps with chosen up and rejected down.
         assertTrue(dpoIdeal < 0.95, "DPO should miss the bar npo has to meet: " + summary);
         assertTrue(npoIdeal >= 0.95, "npo: chosen up and rejected down on >= 95% of probe steps: " + summary);
         assertTrue(meanCosine(spo) < meanCosine(dpo) - 0.2, "spo lowers the cosine: " + summary);
