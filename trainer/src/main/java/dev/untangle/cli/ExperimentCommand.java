@@ -28,7 +28,10 @@ public final class ExperimentCommand implements Runnable {
         new CommandLine(this).usage(System.out);
     }
 
-    /** Options both experiments share: the preference budget, model and tokenizer. */
+    /**
+     * Options both experiments share: the preference budget, model and tokenizer. The defaults are the
+     * budget measured on the shared 2-core machine (tiny model, short runs); flags scale it up.
+     */
     static final class Shared {
         @Option(names = "--out", description = "results folder (default: runs/experiment-<name>)")
         Path out;
@@ -40,10 +43,10 @@ public final class ExperimentCommand implements Runnable {
         @Option(names = "--vocab-size", defaultValue = "4096", description = "vocabulary size (default: ${DEFAULT-VALUE})")
         int vocabSize;
 
-        @Option(names = "--model", defaultValue = "small", description = "size preset of the fresh SFT model (default: ${DEFAULT-VALUE})")
+        @Option(names = "--model", defaultValue = "tiny", description = "size preset of the fresh SFT model (default: ${DEFAULT-VALUE})")
         String model;
 
-        @Option(names = "--sft-steps", defaultValue = "300", description = "SFT steps (default: ${DEFAULT-VALUE})")
+        @Option(names = "--sft-steps", defaultValue = "150", description = "SFT steps (default: ${DEFAULT-VALUE})")
         long sftSteps;
 
         @Option(names = "--sft-batch", defaultValue = "16", description = "SFT rows per step (default: ${DEFAULT-VALUE})")
@@ -52,13 +55,13 @@ public final class ExperimentCommand implements Runnable {
         @Option(names = "--sft-lr", defaultValue = "1e-3", description = "SFT AdamW learning rate (default: ${DEFAULT-VALUE})")
         double sftLr;
 
-        @Option(names = "--steps", defaultValue = "100", description = "preference steps per run (default: ${DEFAULT-VALUE})")
+        @Option(names = "--steps", defaultValue = "30", description = "preference steps per run (default: ${DEFAULT-VALUE})")
         long steps;
 
         @Option(names = "--batch", defaultValue = "8", description = "pairs per preference step (default: ${DEFAULT-VALUE})")
         int batch;
 
-        @Option(names = "--lr", defaultValue = "1e-4", description = "preference learning rate (default: ${DEFAULT-VALUE})")
+        @Option(names = "--lr", defaultValue = "1e-3", description = "preference learning rate (default: ${DEFAULT-VALUE})")
         double lr;
 
         @Option(names = "--optimizer", defaultValue = "adamw", description = "adamw or sgd (default: ${DEFAULT-VALUE})")
@@ -70,7 +73,7 @@ public final class ExperimentCommand implements Runnable {
         @Option(names = "--eval-every", defaultValue = "10", description = "eval protocol every n steps (default: ${DEFAULT-VALUE})")
         int evalEvery;
 
-        @Option(names = "--eval-pairs", defaultValue = "16", description = "pairs in the fixed eval subset (default: ${DEFAULT-VALUE})")
+        @Option(names = "--eval-pairs", defaultValue = "8", description = "pairs in the fixed eval subset (default: ${DEFAULT-VALUE})")
         int evalPairs;
 
         @Option(names = "--seed", defaultValue = "1", description = "data, order and init seed (default: ${DEFAULT-VALUE})")
@@ -105,7 +108,7 @@ public final class ExperimentCommand implements Runnable {
         @Option(names = "--init", description = "reuse the SFT model of an earlier run (its folder or run folder); default: train one")
         Path init;
 
-        @Option(names = "--review-tokens", defaultValue = "64", description = "review tokens kept per prompt (default: ${DEFAULT-VALUE})")
+        @Option(names = "--review-tokens", defaultValue = "48", description = "review tokens kept per prompt (default: ${DEFAULT-VALUE})")
         int reviewTokens;
 
         @Option(names = "--labels", defaultValue = " good, bad", split = ",",
@@ -126,10 +129,10 @@ public final class ExperimentCommand implements Runnable {
                         + "correct: chosen is the review's own label (default: ${DEFAULT-VALUE})")
         String prefer;
 
-        @Option(names = "--sft-reviews", defaultValue = "2000", description = "reviews for SFT only, besides the preference ones (default: ${DEFAULT-VALUE})")
+        @Option(names = "--sft-reviews", defaultValue = "1000", description = "reviews for SFT only, besides the preference ones (default: ${DEFAULT-VALUE})")
         int sftReviews;
 
-        @Option(names = "--pairs", defaultValue = "512", description = "preference train pairs per variant (default: ${DEFAULT-VALUE})")
+        @Option(names = "--pairs", defaultValue = "128", description = "preference train pairs per variant (default: ${DEFAULT-VALUE})")
         int pairs;
 
         @Override
@@ -165,10 +168,10 @@ public final class ExperimentCommand implements Runnable {
         @Option(names = "--losses", split = ",", description = "losses to compare (default: sigmoid,npo,spo,dpop,rpo,simpo)")
         List<String> losses;
 
-        @Option(names = "--max-length", defaultValue = "128", description = "tokens per sequence (default: ${DEFAULT-VALUE})")
+        @Option(names = "--max-length", defaultValue = "64", description = "tokens per sequence (default: ${DEFAULT-VALUE})")
         int maxLength;
 
-        @Option(names = "--train-pairs", defaultValue = "0", description = "use only the first N train pairs; 0 = all (default: ${DEFAULT-VALUE})")
+        @Option(names = "--train-pairs", defaultValue = "512", description = "use only the first N train pairs; 0 = all (default: ${DEFAULT-VALUE})")
         int trainPairs;
 
         @Option(names = "--held-out", defaultValue = "0.1", description = "held-out fraction (eval pairs come from it) (default: ${DEFAULT-VALUE})")
