@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
                 MonitorCommand.class,
                 ReplayCommand.class,
                 ReportCommand.class,
+                ScoreCommand.class,
+                TokenmapCommand.class,
+                ExperimentCommand.class,
                 dev.untangle.data.InspectDataCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -188,7 +188,8 @@ public final class PreferenceTrainer {
                     boolean measure = probe && settings.measureEvery() > 0
                             && (step / settings.probeEvery()) % settings.measureEvery() == 0;
                     outcome = stepper.run(loss, optimizer, settings.lr(),
-                            new PreferenceStep.Inputs(chosenBatch, rejectedBatch, refs[0], refs[1], scales[0], scales[1]),
+                            new PreferenceStep.Inputs(chosenBatch, rejectedBatch, refs[0], refs[1], scales[0], scales[1],
+                                    "npo".equals(lossType) && probe),
                             probe, measure, probe && settings.extras(), stepManager);
                 }
                 StepEvent event = StepEvents.of(settings.runId(), step, loss, settings.lr(), outcome);
@@ -265,7 +266,9 @@ public final class PreferenceTrainer {
     /**
      * npo, batch form (DESIGN.md section 1 Mitigations; the construction that follows from the paper's
      * conditions): the stop-gradient scales are the k-weighted mean gradient norms of the previous probe
-     * step, s = ||sum_i k_i g^i|| / sum_i k_i; the first npo step uses s = 1 (it is one DPO step).
+     * step, s = ||sum_i k_i g^i|| / sum_i k_i, used for the slopes k_i (and for whole steps without a
+     * probe); on probe steps PreferenceStep rescales G_w and G_l with this step's own norms
+     * (Inputs#normalizeInStep). The first npo step uses s = 1 for the slopes.
      */
     private static double[][] npoScales(Map<String, Double> extra, int batch) {
         double sw = extra.getOrDefault("npo_scale_chosen", 1.0);
@@ -282,11 +285,12 @@ public final class PreferenceTrainer {
         double sw = extra.getOrDefault("npo_scale_chosen", 1.0);
         double sl = extra.getOrDefault("npo_scale_rejected", 1.0);
         double slopeSum = outcome.slopeSum();
-        if (!(slopeSum > 0) || !(outcome.normChosen() > 0) || !(outcome.normRejected() > 0)) {
+        // The raw norms: before the in-step normalization, which would otherwise hide the change of scale.
+        if (!(slopeSum > 0) || !(outcome.rawNormChosen() > 0) || !(outcome.rawNormRejected() > 0)) {
             return;
         }
-        extra.put("npo_scale_chosen", outcome.normChosen() * sw * batch / beta / slopeSum);
-        extra.put("npo_scale_rejected", outcome.normRejected() * sl * batch / beta / slopeSum);
+        extra.put("npo_scale_chosen", outcome.rawNormChosen() * sw * batch / beta / slopeSum);
+        extra.put("npo_scale_rejected", outcome.rawNormRejected() * sl * batch / beta / slopeSum);
     }
 
     private static String progressDetail(StepEvent e) {

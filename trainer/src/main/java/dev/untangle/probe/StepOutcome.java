@@ -9,6 +9,8 @@ package dev.untangle.probe;
  * predicted and measured deltas are of the weighted sums S_w = sum_i a_i*lw_i and S_l = sum_i b_i*ll_i;
  * the mean deltas are the plain batch-mean changes of lw and ll, for people. {@code slopeSum} is
  * sum_i k_i of the loss (npo uses it to turn ||G_w|| into its next stop-gradient scale).
+ * {@code rawNormChosen}/{@code rawNormRejected} are ||G_w||, ||G_l|| before npo's in-step normalization
+ * (PreferenceStep.Inputs#normalizeInStep); equal to the norms above otherwise; NaN without a probe.
  */
 public record StepOutcome(
         double loss,
@@ -35,5 +37,7 @@ public record StepOutcome(
         String skipReason,
         double probeSeconds,
         double stepSeconds,
-        long tokens) {
+        long tokens,
+        double rawNormChosen,
+        double rawNormRejected) {
 }
