@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the untangle CLI: one small class per subcommand (STYLE.md). */
 @Command(name = "untangle", mixinStandardHelpOptions = true, version = "untangle 0.1.0",
         description = "Preference training that watches gradient entanglement between chosen and rejected responses.",
-        subcommands = {RunCommand.class, SftCommand.class, TrainCommand.class, dev.untangle.data.InspectDataCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, SftCommand.class, TrainCommand.class, BenchCommand.class, dev.untangle.data.InspectDataCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

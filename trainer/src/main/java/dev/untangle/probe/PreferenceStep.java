@@ -3,6 +3,7 @@ package dev.untangle.probe;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -59,30 +60,52 @@ public final class PreferenceStep {
         double ches = Double.NaN;
         double entropy = Double.NaN;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            Scorer.Scored c = Scorer.score(model, parameterStore, in.chosen(), true);
-            Scorer.Scored r = Scorer.score(model, parameterStore, in.rejected(), true);
-            lw = Scorer.toDoubles(c.sums());
-            ll = Scorer.toDoubles(r.sums());
-            if (probe) {
-                out = loss.compute(constants(in, lw, ll, step));
-                collector.backward(c.sums().mul(step.create(toFloats(out.chosenWeight()))).sum());
-                gradChosen = gradients.take(step);
-                collector.backward(r.sums().mul(step.create(toFloats(out.rejectedWeight()))).sum());
-                gradRejected = gradients.take(step);
-                lossGradient = new LinkedHashMap<>();
-                for (String name : gradChosen.keySet()) {
-                    lossGradient.put(name, gradRejected.get(name).sub(gradChosen.get(name)));
-                }
-            } else {
-                out = loss.compute(withGraph(in, c.sums(), r.sums(), step));
+            if (!probe && !extras) {
+                // The natural plain DPO step: ONE forward of the 2B rows (chosen then rejected, padded to a
+                // common length) and one backward of the loss. It is the baseline the probe is measured
+                // against (bench/RESULTS.md), so it must not carry the probe's split.
+                Scorer.Scored both = Scorer.score(model, parameterStore, stacked(in.chosen(), in.rejected()), true);
+                NDArray chosenSums = both.sums().get(new NDIndex("0:{}", batch));
+                NDArray rejectedSums = both.sums().get(new NDIndex("{}:", batch));
+                lw = Scorer.toDoubles(chosenSums);
+                ll = Scorer.toDoubles(rejectedSums);
+                out = loss.compute(withGraph(in, chosenSums, rejectedSums, step));
                 collector.backward(out.loss());
                 lossGradient = gradients.take(step);
-            }
-            if (extras) {
-                ches = Extras.ches(c, r, in.chosen(), in.rejected());
-                entropy = Extras.responseEntropy(c, r, in.chosen(), in.rejected());
+            } else {
+                Scorer.Scored c = Scorer.score(model, parameterStore, in.chosen(), true);
+                Scorer.Scored r = Scorer.score(model, parameterStore, in.rejected(), true);
+                lw = Scorer.toDoubles(c.sums());
+                ll = Scorer.toDoubles(r.sums());
+                if (probe) {
+                    out = loss.compute(constants(in, lw, ll, step));
+                    collector.backward(c.sums().mul(step.create(toFloats(out.chosenWeight()))).sum());
+                    gradChosen = gradients.take(step);
+                    collector.backward(r.sums().mul(step.create(toFloats(out.rejectedWeight()))).sum());
+                    gradRejected = gradients.take(step);
+                    lossGradient = new LinkedHashMap<>();
+                    for (String name : gradChosen.keySet()) {
+                        lossGradient.put(name, gradRejected.get(name).sub(gradChosen.get(name)));
+                    }
+                } else {
+                    out = loss.compute(withGraph(in, c.sums(), r.sums(), step));
+                    collector.backward(out.loss());
+                    lossGradient = gradients.take(step);
+                }
+                if (extras) {
+                    ches = Extras.ches(c, r, in.chosen(), in.rejected());
+                    entropy = Extras.responseEntropy(c, r, in.chosen(), in.rejected());
+                }
             }
         }
+        return finish(loss, optimizer, lr, in, probe, measure, step, start, lw, ll, out, gradChosen, gradRejected,
+                lossGradient, ches, entropy);
+    }
+
+    private StepOutcome finish(PreferenceLoss loss, Optimizer optimizer, double lr, Inputs in, boolean probe,
+                               boolean measure, NDManager step, long start, double[] lw, double[] ll, LossOutput out,
+                               Map<String, NDArray> gradChosen, Map<String, NDArray> gradRejected,
+                               Map<String, NDArray> lossGradient, double ches, double entropy) {
         double lossValue = out.loss().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
         double ip = Double.NaN;
         double normChosen = Double.NaN;
@@ -128,6 +151,29 @@ public final class PreferenceStep {
                 probe, ip, normChosen, normRejected, predictedChosen, predictedRejected, measuredChosen,
                 measuredRejected, meanDeltaChosen, meanDeltaRejected, ches, entropy, gradNorm, skip == null, skip,
                 probeSeconds, (System.nanoTime() - start) / 1e9, tokens);
+    }
+
+    /**
+     * Chosen rows then rejected rows as one (2B,T) batch, the shorter side right-padded with zeros (a zero
+     * mask scores nothing, and right padding needs no key mask under the causal mask: notes/djl.md).
+     */
+    static TokenBatch stacked(TokenBatch chosen, TokenBatch rejected) {
+        long length = Math.max(chosen.inputIds().getShape().get(1), rejected.inputIds().getShape().get(1));
+        return new TokenBatch(
+                padRight(chosen.inputIds(), length).concat(padRight(rejected.inputIds(), length), 0),
+                padRight(chosen.targets(), length).concat(padRight(rejected.targets(), length), 0),
+                padRight(chosen.mask(), length).concat(padRight(rejected.mask(), length), 0),
+                chosen.tokenCounts().concat(rejected.tokenCounts(), 0));
+    }
+
+    private static NDArray padRight(NDArray rows, long length) {
+        long have = rows.getShape().get(1);
+        if (have == length) {
+            return rows;
+        }
+        NDArray zeros = rows.getManager().zeros(new ai.djl.ndarray.types.Shape(rows.getShape().get(0), length - have),
+                rows.getDataType(), rows.getDevice());
+        return rows.concat(zeros, 1);
     }
 
     private static PairLogProbs constants(Inputs in, double[] lw, double[] ll, NDManager m) {
