@@ -2,6 +2,7 @@ package dev.untangle.probe;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
@@ -15,6 +16,8 @@ import dev.untangle.loop.TokenBatch;
 import dev.untangle.loss.LossOutput;
 import dev.untangle.loss.PairLogProbs;
 import dev.untangle.loss.PreferenceLoss;
+import dev.untangle.model.Gpt;
+import dev.untangle.model.TokenLogProbs;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,6 +38,8 @@ public final class PreferenceStep {
     private final Block model;
     private final ParameterStore parameterStore;
     private final Gradients gradients;
+    /** The single-pass probe for our GPT; null for other blocks, which take two forwards and two backwards. */
+    private final GroupedForward grouped;
 
     /** Per-step inputs; reference arrays null for reference-free losses, scales null unless npo. */
     public record Inputs(TokenBatch chosen, TokenBatch rejected, double[] refChosen, double[] refRejected,
@@ -45,6 +50,16 @@ public final class PreferenceStep {
         this.model = model;
         this.parameterStore = parameterStore;
         this.gradients = new Gradients(model);
+        this.grouped = model instanceof Gpt gpt ? new GroupedForward(gpt.config(), gpt.parametersByName()) : null;
+    }
+
+    /** Rows [from, to) of a grouped result, cut back to the side's own padded length (for the extras). */
+    private static Scorer.Scored rows(Scorer.Scored s, int from, int to, TokenBatch side) {
+        long length = side.inputIds().getShape().get(1);
+        return new Scorer.Scored(s.sums().get(new NDIndex("{}:{}", from, to)),
+                s.tokenLogProbs().get(new NDIndex("{}:{}, :{}", from, to, length)),
+                s.logits().get(new NDIndex("{}:{}, :{}, :", from, to, length)),
+                s.hidden().get(new NDIndex("{}:{}, :{}, :", from, to, length)));
     }
 
     public StepOutcome run(PreferenceLoss loss, Optimizer optimizer, double lr, Inputs in, boolean probe,
@@ -59,6 +74,7 @@ public final class PreferenceStep {
         Map<String, NDArray> lossGradient;
         double ches = Double.NaN;
         double entropy = Double.NaN;
+        Map<String, NDArray> leaves = probe && grouped != null ? grouped.leaves(step) : null;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             if (!probe && !extras) {
                 // The natural plain DPO step: ONE forward of the 2B rows (chosen then rejected, padded to a
@@ -72,6 +88,34 @@ public final class PreferenceStep {
                 out = loss.compute(withGraph(in, chosenSums, rejectedSums, step));
                 collector.backward(out.loss());
                 lossGradient = gradients.take(step);
+            } else if (probe && grouped != null) {
+                // One forward and one backward of the 2B rows through per-group parameter copies gives G_w
+                // and G_l separately (GroupedForward); the loss weights come from the log-prob values.
+                TokenBatch both = stacked(in.chosen(), in.rejected());
+                NDList outputs = grouped.forward(leaves, both.inputIds());
+                NDArray tokenLogProbs = TokenLogProbs.of(outputs.get(0), both.targets());
+                NDArray sums = TokenLogProbs.sequenceSum(tokenLogProbs, both.mask());
+                lw = Scorer.toDoubles(sums.get(new NDIndex("0:{}", batch)));
+                ll = Scorer.toDoubles(sums.get(new NDIndex("{}:", batch)));
+                out = loss.compute(constants(in, lw, ll, step));
+                double[] weights = new double[2 * batch];
+                System.arraycopy(out.chosenWeight(), 0, weights, 0, batch);
+                System.arraycopy(out.rejectedWeight(), 0, weights, batch, batch);
+                collector.backward(sums.mul(step.create(toFloats(weights))).sum());
+                Map<String, NDArray>[] split = GroupedForward.gradients(leaves, step);
+                gradChosen = split[0];
+                gradRejected = split[1];
+                lossGradient = new LinkedHashMap<>();
+                for (String name : gradChosen.keySet()) {
+                    lossGradient.put(name, gradRejected.get(name).sub(gradChosen.get(name)));
+                }
+                if (extras) {
+                    Scorer.Scored scored = new Scorer.Scored(sums, tokenLogProbs, outputs.get(0), outputs.get(1));
+                    Scorer.Scored c = rows(scored, 0, batch, in.chosen());
+                    Scorer.Scored r = rows(scored, batch, 2 * batch, in.rejected());
+                    ches = Extras.ches(c, r, in.chosen(), in.rejected());
+                    entropy = Extras.responseEntropy(c, r, in.chosen(), in.rejected());
+                }
             } else {
                 Scorer.Scored c = Scorer.score(model, parameterStore, in.chosen(), true);
                 Scorer.Scored r = Scorer.score(model, parameterStore, in.rejected(), true);
