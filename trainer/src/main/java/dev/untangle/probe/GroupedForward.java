@@ -56,11 +56,12 @@ final class GroupedForward {
         JniUtils.setGradMode(false);
         try {
             for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+                // A fresh contiguous (2, ...) tensor in the step's manager: never a view of the parameter
+                // (the optimizer updates parameters in place) and created with autograd off, so a leaf.
                 NDArray value = e.getValue().getArray();
-                NDArray one = value.expandDims(0);
-                one.attach(step); // ops on a parameter allocate in its manager (notes/djl.md, Memory)
-                NDArray two = one.repeat(0, GROUPS);
-                two.attach(step);
+                NDArray two = step.zeros(new Shape(prepend(value.getShape())), value.getDataType(), value.getDevice());
+                two.set(new NDIndex("0"), value);
+                two.set(new NDIndex("1"), value);
                 leaves.put(e.getKey(), two);
             }
         } finally {
@@ -69,6 +70,13 @@ final class GroupedForward {
         // Frozen tensors keep their two copies as constants; only trainable ones get a gradient.
         leaves.forEach((name, a) -> a.setRequiresGradient(parameters.get(name).requiresGradient()));
         return leaves;
+    }
+
+    private static long[] prepend(Shape shape) {
+        long[] dims = new long[shape.dimension() + 1];
+        dims[0] = GROUPS;
+        System.arraycopy(shape.getShape(), 0, dims, 1, shape.dimension());
+        return dims;
     }
 
     /**

@@ -154,12 +154,13 @@ public final class PreferenceStep {
         double ip = Double.NaN;
         double normChosen = Double.NaN;
         double normRejected = Double.NaN;
+        PairAlgebra pair = probe ? new PairAlgebra(gradChosen, gradRejected, step) : null;
         if (probe) {
-            ip = GradientAlgebra.dot(gradChosen, gradRejected);
-            normChosen = Math.sqrt(GradientAlgebra.normSquared(gradChosen));
-            normRejected = Math.sqrt(GradientAlgebra.normSquared(gradRejected));
+            ip = pair.innerProduct;
+            normChosen = Math.sqrt(pair.chosenSquared);
+            normRejected = Math.sqrt(pair.rejectedSquared);
         }
-        double gradNorm = Math.sqrt(GradientAlgebra.normSquared(lossGradient));
+        double gradNorm = Math.sqrt(probe ? pair.differenceSquared() : GradientAlgebra.normSquared(lossGradient));
         double probeSeconds = probe ? (System.nanoTime() - start) / 1e9 : 0;
 
         String skip = null;
@@ -177,8 +178,9 @@ public final class PreferenceStep {
         if (skip == null) {
             Map<String, NDArray> applied = optimizer.step(gradients.parameterArrays(), lossGradient, lr, step);
             if (probe) {
-                predictedChosen = GradientAlgebra.dot(gradChosen, applied);
-                predictedRejected = GradientAlgebra.dot(gradRejected, applied);
+                double[] predicted = pair.dotsWith(applied);
+                predictedChosen = predicted[0];
+                predictedRejected = predicted[1];
             }
             if (measure) {
                 double[] lwAfter = Scorer.scoreNoGrad(model, parameterStore, in.chosen());
