@@ -15,7 +15,8 @@ final class ProbeBench {
     private ProbeBench() {
     }
 
-    record Result(double plainSeconds, double probeSeconds, double tokensPerStep) {
+    /** Medians of each arm, the median of the per-round ratios (robust to load swings), tokens per step. */
+    record Result(double plainSeconds, double probeSeconds, double pairedRatio, double tokensPerStep) {
         double ratio() {
             return probeSeconds / plainSeconds;
         }
@@ -29,6 +30,7 @@ final class ProbeBench {
     static Result run(BenchFixture fixture, int warmup, int rounds) {
         List<Double> plain = new ArrayList<>();
         List<Double> probe = new ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
         long tokens = 0;
         for (int round = 0; round < warmup + rounds; round++) {
             boolean probeFirst = round % 2 == 1;
@@ -38,9 +40,10 @@ final class ProbeBench {
                 (probeFirst ? probe : plain).add(first.seconds());
                 (probeFirst ? plain : probe).add(second.seconds());
                 tokens += first.tokens();
+                ratios.add(probe.get(probe.size() - 1) / plain.get(plain.size() - 1));
             }
         }
-        return new Result(Stats.median(plain), Stats.median(probe), (double) tokens / rounds);
+        return new Result(Stats.median(plain), Stats.median(probe), Stats.median(ratios), (double) tokens / rounds);
     }
 
     static void print(Result r, String shape, PrintStream out) {
@@ -53,6 +56,7 @@ final class ProbeBench {
             out.printf(", every %d: %.3f", k, r.ratioEvery(k));
         }
         out.println();
+        out.printf("  median of per-round ratios (same batch, back to back): %.3f%n", r.pairedRatio());
         int k = 1;
         while (r.ratioEvery(k) > 1.05 && k < 1024) {
             k++;

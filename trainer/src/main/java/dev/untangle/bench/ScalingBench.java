@@ -52,14 +52,14 @@ final class ScalingBench {
     }
 
     static String header() {
-        return "| factor | value | shape | plain ms | probe ms | probe/plain | every 4 | tokens/s plain |\n"
+        return "| factor | value | shape | plain ms | probe ms | probe/plain | paired ratio | tokens/s plain |\n"
                 + "|---|---|---|---|---|---|---|---|";
     }
 
     static String format(Row r) {
         ProbeBench.Result x = r.result();
         return String.format("| %s | %s | %s | %.1f | %.1f | %.3f | %.3f | %.0f |", r.factor(), r.value(),
-                r.shape().describe(), 1e3 * x.plainSeconds(), 1e3 * x.probeSeconds(), x.ratio(), x.ratioEvery(4),
+                r.shape().describe(), 1e3 * x.plainSeconds(), 1e3 * x.probeSeconds(), x.ratio(), x.pairedRatio(),
                 x.tokensPerStep() / x.plainSeconds());
     }
 }

@@ -25,14 +25,20 @@ import java.util.Map;
 /**
  * One preference-training step, plain or with the entanglement probe (DESIGN.md section 1, batch form).
  *
- * <p>Probe step: separate forwards for the chosen and the rejected batch; the loss is evaluated on the
- * log-prob VALUES to get its per-pair weights a_i = -dL/dlw_i and b_i = dL/dll_i; one backward of
- * sum(a_i*lw_i) gives G_w, one of sum(b_i*ll_i) gives G_l; the update applied is the loss's own
- * gradient G_l - G_w (the descent direction G_w - G_l). The optimizer returns the applied change
- * d_theta, so the first-order prediction of the change of S_w = sum a_i*lw_i is &lt;G_w, d_theta&gt;
- * whatever the optimizer (DESIGN.md "Optimizer awareness"); the measured change re-scores the batch.
+ * <p>Plain step: the natural DPO step, one forward of the 2B rows (chosen then rejected, padded to one
+ * length) and one backward of the loss.
  *
- * <p>Plain step: the same forwards, one backward of the loss. Both refuse to apply a non-finite update.
+ * <p>Probe step: the same single forward and single backward of the 2B rows, but through per-group
+ * copies of the parameters ({@link GroupedForward}), so the backward of sum(a_i*lw_i) + sum(b_i*ll_i),
+ * with the loss's per-pair weights a_i = -dL/dlw_i and b_i = dL/dll_i evaluated on the log-prob VALUES,
+ * yields G_w and G_l apart. The update applied is the loss's own gradient G_l - G_w (the descent
+ * direction G_w - G_l; PreferenceStepTest checks it equals the plain step's update). The optimizer returns
+ * the applied change d_theta, so the first-order prediction of the change of S_w = sum a_i*lw_i is
+ * &lt;G_w, d_theta&gt; whatever the optimizer (DESIGN.md "Optimizer awareness"); the measured change
+ * re-scores the batch. A block other than our Gpt falls back to separate chosen and rejected forwards and
+ * two backward passes. Measured costs: bench/RESULTS.md.
+ *
+ * <p>Both refuse to apply a non-finite update.
  */
 public final class PreferenceStep {
     private final Block model;
