@@ -81,6 +81,7 @@ public final class Benchmarks {
             throw new IOException("--script " + script + ": not found (run from the repository root)");
         }
         BenchFixture.Encoded pairs = read(s, s.maxLength());
+        Engine.getInstance(); // loads the native library before JniUtils is called
         JniUtils.setNumThreads(threads);
         conditions(out);
         out.printf("pytorch bench: plain DPO step, %s, %d blocks of %d steps each side%n", s.shape().describe(),
