@@ -13,4 +13,6 @@ if ! "$python" -c 'import torch' >/dev/null 2>&1 || ! dpkg -s libopenblas0-pthre
   $sudo apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-torch libopenblas0-pthread >&2
 fi
+# Debian package version (torch.__version__ reads 1.13.0a0 in this build)
+echo "run-pytorch: python3-torch $(dpkg-query -W -f '${Version}' python3-torch)" >&2
 exec "$python" "$here/pytorch_dpo_step.py" "$@"

@@ -54,7 +54,7 @@ final class PytorchBench {
                 javaTimes.addAll(javaBlock);
                 JsonNode python = runPython(script, batches, steps, warmup, threads);
                 pythonMedians.add(python.get("median_seconds").asDouble());
-                torch = python.get("torch").asText();
+                torch = python.get("torch").asText() + ", BLAS " + python.path("blas").asText();
                 pythonThreads = python.get("threads").asInt();
                 out.printf("  block %d: untangle median %.1f ms, pytorch median %.1f ms%n", block + 1,
                         1e3 * Stats.median(javaBlock), 1e3 * python.get("median_seconds").asDouble());
