@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 ScoreCommand.class,
                 TokenmapCommand.class,
                 ExperimentCommand.class,
+                BenchCommand.class,
                 dev.untangle.data.InspectDataCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
