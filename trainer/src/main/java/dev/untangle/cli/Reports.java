@@ -10,9 +10,9 @@ final class Reports {
     private Reports() {
     }
 
-    static Path write(Path events, Path alerts, Path outDir, String title) {
+    static Path write(Path events, Path alerts, Path tokenMaps, Path outDir, String title) {
         try {
-            return ReportWriter.write(events, outDir, new ReportOptions(title, alerts, null));
+            return ReportWriter.write(events, outDir, new ReportOptions(title, alerts, tokenMaps));
         } catch (RuntimeException e) {
             System.out.println("report: not written (" + e.getMessage() + "); events are in " + events);
             return null;

@@ -169,7 +169,8 @@ public final class RunCommand implements Callable<Integer> {
                     w.newLine();
                 }
             }
-            Path report = Reports.write(eventsFile, alertsFile, out.resolve("report"), "untangle run " + runId);
+            Path tokenMaps = TokenMaps.forReport(out.resolve("train"), data, common, out.resolve("tokenmaps"), 2);
+            Path report = Reports.write(eventsFile, alertsFile, tokenMaps, out.resolve("report"), "untangle run " + runId);
             System.out.println();
             System.out.println("== summary ==");
             System.out.printf("steps: %d; cases %s; skipped %d%n", summary.steps(), summary.cases(), summary.skippedSteps());
