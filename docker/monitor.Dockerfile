@@ -7,12 +7,12 @@ COPY trainer/pom.xml trainer/pom.xml
 COPY deploy/pom.xml deploy/pom.xml
 COPY telemetry/src telemetry/src
 COPY trainer/src trainer/src
-RUN mvn -B -q -DskipTests -pl trainer -am install \
+RUN mvn -B -q -Dmaven.repo.local=/opt/m2 -DskipTests -pl trainer -am install \
  && touch trainer/target/untangle.build-stamp
 
 FROM eclipse-temurin:17-jre-jammy
 WORKDIR /app
-COPY --from=build /root/.m2/repository /root/.m2/repository
+COPY --from=build /opt/m2 /opt/m2
 COPY --from=build /app /app
 RUN touch trainer/target/untangle.build-stamp && mkdir -p /var/lib/untangle/streams
 # Kafka Streams state.dir must be on persistent disk: it holds the Streams process id.

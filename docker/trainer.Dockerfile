@@ -16,7 +16,7 @@ COPY trainer/pom.xml trainer/pom.xml
 COPY deploy/pom.xml deploy/pom.xml
 COPY telemetry/src telemetry/src
 COPY trainer/src trainer/src
-RUN mvn -B -q -DskipTests -pl trainer -am install \
+RUN mvn -B -q -Dmaven.repo.local=/opt/m2 -DskipTests -pl trainer -am install \
  && touch trainer/target/untangle.build-stamp
 # Extract (cpu) or download (cu128) the PyTorch native library now, not on the cluster.
 RUN echo 'ai.djl.engine.Engine.getEngine("PyTorch").getVersion()' \
@@ -31,7 +31,7 @@ ENV JAVA_HOME=/opt/java/openjdk PATH=/opt/java/openjdk/bin:$PATH \
     OMP_NUM_THREADS=""
 WORKDIR /app
 # classpath.txt points into the Maven repository, so the runtime keeps it at the same path.
-COPY --from=build /root/.m2/repository /root/.m2/repository
+COPY --from=build /opt/m2 /opt/m2
 COPY --from=build /opt/djl-cache /opt/djl-cache
 COPY --from=build /app /app
 RUN touch trainer/target/untangle.build-stamp \
