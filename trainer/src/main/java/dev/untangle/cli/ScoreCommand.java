@@ -12,6 +12,7 @@ import dev.untangle.tokenizer.Gpt2Tokenizer;
 import dev.untangle.tokenmap.TokenScores;
 import dev.untangle.wire.Json;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedWriter;
@@ -27,6 +28,9 @@ import java.util.concurrent.Callable;
         description = "Scores preference pairs with a model: per pair, the summed and per-token log-probs of chosen and "
                 + "rejected and their token counts (one JSON line per pair, in file order).")
 public final class ScoreCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions common;
+
     @Option(names = "--init", required = true, description = "model folder (or run folder: its latest checkpoint)")
     Path init;
 
@@ -39,32 +43,16 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--tokens", description = "also write the prompt and response token ids")
     boolean tokens;
 
-    @Option(names = "--max-length", defaultValue = "256", description = "tokens per sequence; longer pairs are truncated as in training (default: ${DEFAULT-VALUE})")
-    int maxLength;
-
     @Option(names = "--batch", defaultValue = "16", description = "pairs per forward (default: ${DEFAULT-VALUE})")
     int batch;
-
-    @Option(names = "--on-bad-record", defaultValue = "fail", description = "fail or skip (default: ${DEFAULT-VALUE})")
-    String onBadRecord;
-
-    @Option(names = "--tokenizer", defaultValue = "../shared/data/gpt2-tokenizer",
-            description = "used only when the model folder has no tokenizer.json (default: ${DEFAULT-VALUE})")
-    Path tokenizer;
-
-    @Option(names = "--vocab-size", defaultValue = "4096", description = "with --tokenizer only (default: ${DEFAULT-VALUE})")
-    int vocabSize;
-
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})")
-    String device;
 
     @Override
     public Integer call() throws Exception {
         Path modelDir = Setup.modelDir(init);
-        try (NDManager root = NDManager.newBaseManager(Setup.device(device));
-             Gpt2Tokenizer tok = Setup.tokenizer(modelDir, tokenizer, vocabSize)) {
-            PreferenceData read = new PreferenceReader(BadRecordPolicy.parse(onBadRecord)).read(data);
-            PairEncoder encoder = new PairEncoder(tok, maxLength);
+        try (NDManager root = NDManager.newBaseManager(Setup.device(common.device));
+             Gpt2Tokenizer tok = Setup.tokenizer(modelDir, common.tokenizer, common.vocabSize)) {
+            PreferenceData read = new PreferenceReader(common.badRecordPolicy()).read(data);
+            PairEncoder encoder = new PairEncoder(tok, common.maxLength);
             List<EncodedPair> pairs = encoder.encodeAll(read.pairs());
             System.out.println("data: " + read.stats().withTruncated(encoder.truncatedPairs()).summary());
             Gpt model = GptWeights.load(modelDir, root);

@@ -13,6 +13,7 @@ import dev.untangle.tokenmap.Heatmap;
 import dev.untangle.tokenmap.TokenMap;
 import dev.untangle.wire.Json;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -28,6 +29,9 @@ import java.util.concurrent.Callable;
         description = "Token map of one pair: cosines between the gradients of every chosen and every rejected response "
                 + "token (full parameters, one backward per token) and the head-only closed form; CSV + PNG heatmaps.")
 public final class TokenmapCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions common;
+
     @Option(names = "--init", required = true, description = "model folder (or run folder: its latest checkpoint)")
     Path init;
 
@@ -44,33 +48,17 @@ public final class TokenmapCommand implements Callable<Integer> {
             description = "map at most the first N tokens of each response (one backward each) (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
-    @Option(names = "--max-length", defaultValue = "256", description = "tokens per sequence, truncated as in training (default: ${DEFAULT-VALUE})")
-    int maxLength;
-
-    @Option(names = "--on-bad-record", defaultValue = "fail", description = "fail or skip (default: ${DEFAULT-VALUE})")
-    String onBadRecord;
-
-    @Option(names = "--tokenizer", defaultValue = "../shared/data/gpt2-tokenizer",
-            description = "used only when the model folder has no tokenizer.json (default: ${DEFAULT-VALUE})")
-    Path tokenizer;
-
-    @Option(names = "--vocab-size", defaultValue = "4096", description = "with --tokenizer only (default: ${DEFAULT-VALUE})")
-    int vocabSize;
-
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})")
-    String device;
-
     @Override
     public Integer call() throws Exception {
         Path modelDir = Setup.modelDir(init);
-        try (NDManager root = NDManager.newBaseManager(Setup.device(device));
-             Gpt2Tokenizer tok = Setup.tokenizer(modelDir, tokenizer, vocabSize)) {
-            PreferenceData read = new PreferenceReader(BadRecordPolicy.parse(onBadRecord)).read(data);
+        try (NDManager root = NDManager.newBaseManager(Setup.device(common.device));
+             Gpt2Tokenizer tok = Setup.tokenizer(modelDir, common.tokenizer, common.vocabSize)) {
+            PreferenceData read = new PreferenceReader(common.badRecordPolicy()).read(data);
             if (pair < 0 || pair >= read.pairs().size()) {
                 throw new IllegalArgumentException("--pair " + pair + ": " + data + " has " + read.pairs().size()
                         + " pairs (0-based index)");
             }
-            EncodedPair encoded = new PairEncoder(tok, maxLength).encode(read.pairs().get(pair));
+            EncodedPair encoded = new PairEncoder(tok, common.maxLength).encode(read.pairs().get(pair));
             Gpt model = GptWeights.load(modelDir, root);
             TokenMap map = TokenMap.of(model, encoded, tok.endOfTextId(), maxTokens, root);
             write(out, map, tok, model.config().tiedHead(), "pair " + pair + " (" + encoded.source() + ":" + encoded.line() + ")");
