@@ -59,7 +59,7 @@ public final class BenchCommand implements Runnable {
     }
 
     @Command(name = "probe", mixinStandardHelpOptions = true,
-            description = "Plain DPO step vs probe step, interleaved; medians; ratio and the k at which probing every k steps costs <= 5%.")
+            description = "Plain DPO step vs probe step, interleaved; medians; ratio and the k at which probing every k steps costs <= 5%%.")
     static final class Probe implements Callable<Integer> {
         @Mixin
         Options options;

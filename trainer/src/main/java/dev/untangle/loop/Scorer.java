@@ -4,7 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import ai.djl.ndarray.index.NDIndex;
+import dev.untangle.model.Gpt;
 import dev.untangle.model.TokenLogProbs;
+
+import java.util.Map;
 
 /**
  * Teacher-forced scoring: per-sequence SUM of response-token log-probs (DESIGN.md section 1, lw and ll),
@@ -16,10 +20,24 @@ public final class Scorer {
 
     /** Scored batch: {@code sums} (B), {@code tokenLogProbs} (B,T), {@code logits} (B,T,V), {@code hidden} (B,T,d). */
     public record Scored(NDArray sums, NDArray tokenLogProbs, NDArray logits, NDArray hidden) {
+        /** Rows [from, to) of every array (views, in the same graph). */
+        public Scored rows(long from, long to) {
+            NDIndex range = new NDIndex("{}:{}", from, to);
+            return new Scored(sums.get(range), tokenLogProbs.get(range), logits.get(range),
+                    hidden == null ? null : hidden.get(range));
+        }
     }
 
     public static Scored score(Block model, ParameterStore parameters, TokenBatch batch, boolean training) {
-        NDList out = model.forward(parameters, new NDList(batch.inputIds()), training);
+        return scored(model.forward(parameters, new NDList(batch.inputIds()), training), batch);
+    }
+
+    /** As {@link #score}, through per-group parameter copies ({@link Gpt#forwardGrouped}). */
+    public static Scored scoreGrouped(Gpt model, Map<String, NDArray> leaves, TokenBatch batch) {
+        return scored(model.forwardGrouped(leaves, batch.inputIds()), batch);
+    }
+
+    private static Scored scored(NDList out, TokenBatch batch) {
         NDArray logits = out.get(0);
         NDArray hidden = out.size() > 1 ? out.get(1) : null;
         NDArray tokenLogProbs = TokenLogProbs.of(logits, batch.targets());

@@ -3,7 +3,9 @@ package dev.untangle.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import dev.untangle.nd.Scalars;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -13,6 +15,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
@@ -131,6 +134,58 @@ public final class Gpt extends AbstractBlock {
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
                                      PairList<String, Object> params) {
         NDArray ids = inputs.singletonOrThrow();
+        return forward(new OwnWeights(ps, ids.getDevice(), training), ids);
+    }
+
+    /**
+     * Per-group copies of the parameters for {@link #forwardGrouped}: every tensor P of shape s becomes a
+     * fresh leaf of shape (groups, s) holding P {@code groups} times, in {@code step} (never a view of the
+     * parameter, which the optimizer updates in place). Made with autograd off, so each is a leaf of the
+     * step's graph; trainable tensors get a gradient, frozen ones stay constants.
+     */
+    public Map<String, NDArray> groupedLeaves(NDManager step, int groups) {
+        if (groups < 1) {
+            throw new IllegalArgumentException("groups must be >= 1, got " + groups);
+        }
+        Map<String, NDArray> leaves = new LinkedHashMap<>();
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            for (Map.Entry<String, Parameter> e : byName.entrySet()) {
+                NDArray copies;
+                try (NDArray view = e.getValue().getArray().expandDims(0)) {
+                    copies = view.repeat(0, groups);
+                }
+                copies.attach(step);
+                leaves.put(e.getKey(), copies);
+            }
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+        leaves.forEach((name, copies) -> copies.setRequiresGradient(byName.get(name).requiresGradient()));
+        return leaves;
+    }
+
+    /**
+     * The same function as {@link #forward}, computed with per-group copies of the parameters (from
+     * {@link #groupedLeaves}): the rows of {@code ids} (B,T) are split into G equal consecutive groups and
+     * group g computes with copy g. The outputs equal the plain forward's, but after a backward the
+     * gradient of copy g holds the contribution of group g's rows alone. Matrix products become batched
+     * products over the group axis (the same FLOPs as one product over B rows), so one forward and one
+     * backward give G separate gradients (the probe's G_w and G_l with G = 2; DESIGN.md section 1).
+     */
+    public NDList forwardGrouped(Map<String, NDArray> leaves, NDArray ids) {
+        int groups = Math.toIntExact(leaves.get(tokenEmbedding.getName()).getShape().get(0));
+        long rows = ids.getShape().get(0);
+        if (rows % groups != 0) {
+            throw new IllegalArgumentException("grouped forward: " + rows + " rows do not split into " + groups
+                    + " equal groups");
+        }
+        return forward(new GroupedWeights(leaves, groups, rows / groups), ids);
+    }
+
+    /** The forward pass, reading parameters through {@code w} (the model's own, or per-group copies). */
+    private NDList forward(Weights w, NDArray ids) {
         if (ids.getShape().dimension() != 2) {
             throw new IllegalArgumentException("Gpt expects ids of shape (B,T), got " + ids.getShape());
         }
@@ -139,31 +194,25 @@ public final class Gpt extends AbstractBlock {
             throw new IllegalArgumentException("sequence length " + time + " exceeds the model's context length "
                     + config.contextLength());
         }
-        Device device = ids.getDevice();
-        NDManager step = ids.getManager();
-        Values w = new Values(ps, device, training);
-        // Ops take an activation as receiver so results live in the caller's (step) manager, not in the
-        // parameters' long-lived manager (notes/djl.md, Memory).
-        NDArray positions = step.arange(0, (int) time, 1, DataType.INT64).toDevice(device, false);
-        NDArray x = embed(ids, w.of(tokenEmbedding)).add(embed(positions, w.of(positionEmbedding))); // (B,T,d)
-        NDArray causalBias = causalBias(step, (int) time, x.getDataType(), device); // (1,1,T,T)
+        NDArray x = w.embed(ids); // token + position embeddings (B,T,d)
+        NDArray causalBias = causalBias(ids.getManager(), (int) time, x.getDataType(), ids.getDevice()); // (1,1,T,T)
         for (BlockParameters b : blocks) { // pre-LN residual blocks
-            x = x.add(attention(layerNorm(x, w.of(b.ln1Weight), w.of(b.ln1Bias)), b, causalBias, w));
-            x = x.add(mlp(layerNorm(x, w.of(b.ln2Weight), w.of(b.ln2Bias)), b, w));
+            x = x.add(attention(w.layerNorm(x, b.ln1Weight, b.ln1Bias), b, causalBias, w));
+            x = x.add(mlp(w.layerNorm(x, b.ln2Weight, b.ln2Bias), b, w));
         }
-        NDArray hidden = layerNorm(x, w.of(finalNormWeight), w.of(finalNormBias)); // (B,T,d)
-        NDArray logits = Linear.linear(hidden, w.of(headParameter())).head(); // hidden W^T: (B,T,V)
+        NDArray hidden = w.layerNorm(x, finalNormWeight, finalNormBias); // (B,T,d)
+        NDArray logits = w.head(hidden); // hidden W^T: (B,T,V)
         return new NDList(logits, hidden);
     }
 
     /** Causal multi-head self-attention with a fused QKV projection (GPT-2's c_attn). */
-    private NDArray attention(NDArray x, BlockParameters b, NDArray causalBias, Values w) {
+    private NDArray attention(NDArray x, BlockParameters b, NDArray causalBias, Weights w) {
         Shape s = x.getShape();
         long batch = s.get(0);
         long time = s.get(1);
         int heads = config.heads();
         int headDim = config.headDim();
-        NDArray qkv = x.matMul(w.of(b.attnWeight)).add(w.of(b.attnBias)); // (B,T,3d)
+        NDArray qkv = w.linear(x, b.attnWeight, b.attnBias); // (B,T,3d)
         NDList split = qkv.split(3, 2); // q, k, v each (B,T,d)
         NDArray q = split.get(0).reshape(batch, time, heads, headDim).transpose(0, 2, 1, 3); // (B,H,T,hd)
         NDArray k = split.get(1).reshape(batch, time, heads, headDim).transpose(0, 2, 3, 1); // (B,H,hd,T)
@@ -171,13 +220,13 @@ public final class Gpt extends AbstractBlock {
         NDArray scores = Scalars.times(q.matMul(k), 1.0 / Math.sqrt(headDim)).add(causalBias); // (B,H,T,T)
         NDArray y = scores.softmax(-1).matMul(v); // (B,H,T,hd)
         y = y.transpose(0, 2, 1, 3).reshape(batch, time, config.width()); // (B,T,d)
-        return y.matMul(w.of(b.attnProjWeight)).add(w.of(b.attnProjBias));
+        return w.linear(y, b.attnProjWeight, b.attnProjBias);
     }
 
     /** Position-wise MLP: Conv1D to 4d, tanh-GELU, Conv1D back to d. */
-    private NDArray mlp(NDArray x, BlockParameters b, Values w) {
-        NDArray h = x.matMul(w.of(b.fcWeight)).add(w.of(b.fcBias));
-        return geluTanh(h).matMul(w.of(b.mlpProjWeight)).add(w.of(b.mlpProjBias));
+    private NDArray mlp(NDArray x, BlockParameters b, Weights w) {
+        NDArray h = w.linear(x, b.fcWeight, b.fcBias);
+        return w.linear(geluTanh(h), b.mlpProjWeight, b.mlpProjBias);
     }
 
     /**
@@ -201,6 +250,133 @@ public final class Gpt extends AbstractBlock {
         return Embedding.embedding(ids, table, SparseFormat.DENSE).head();
     }
 
+    /** The four kinds of parameterized op of the forward pass, by where the parameters come from. */
+    private interface Weights {
+        /** Token plus position embeddings of ids (B,T): (B,T,d). */
+        NDArray embed(NDArray ids);
+
+        /** GPT-2's Conv1D: x (B,T,in) times W (in,out) plus b. */
+        NDArray linear(NDArray x, Parameter weight, Parameter bias);
+
+        NDArray layerNorm(NDArray x, Parameter weight, Parameter bias);
+
+        /** Logits hidden W^T with the (V,d) head. */
+        NDArray head(NDArray hidden);
+    }
+
+    /** The model's own parameters, through the store (which may copy them across devices). */
+    private final class OwnWeights implements Weights {
+        private final ParameterStore store;
+        private final Device device;
+        private final boolean training;
+
+        OwnWeights(ParameterStore store, Device device, boolean training) {
+            this.store = store;
+            this.device = device;
+            this.training = training;
+        }
+
+        private NDArray of(Parameter p) {
+            return store.getValue(p, device, training);
+        }
+
+        @Override
+        public NDArray embed(NDArray ids) {
+            // Ops take an activation as receiver so results live in the caller's (step) manager, not in
+            // the parameters' long-lived manager (notes/djl.md, Memory).
+            NDArray positions = ids.getManager().arange(0, (int) ids.getShape().get(1), 1, DataType.INT64)
+                    .toDevice(device, false);
+            return Gpt.embed(ids, of(tokenEmbedding)).add(Gpt.embed(positions, of(positionEmbedding)));
+        }
+
+        @Override
+        public NDArray linear(NDArray x, Parameter weight, Parameter bias) {
+            return x.matMul(of(weight)).add(of(bias));
+        }
+
+        @Override
+        public NDArray layerNorm(NDArray x, Parameter weight, Parameter bias) {
+            return Gpt.this.layerNorm(x, of(weight), of(bias));
+        }
+
+        @Override
+        public NDArray head(NDArray hidden) {
+            return Linear.linear(hidden, of(headParameter())).head();
+        }
+    }
+
+    /**
+     * Per-group parameter copies (G, ...): rows [g*B/G, (g+1)*B/G) compute with copy g. Matrix products
+     * are batched over the group axis; LayerNorm runs once per group on that group's rows (fused affine,
+     * no extra elementwise ops) and the groups are concatenated back.
+     */
+    private final class GroupedWeights implements Weights {
+        private final Map<String, NDArray> leaves;
+        private final int groups;
+        private final long rowsPerGroup;
+
+        GroupedWeights(Map<String, NDArray> leaves, int groups, long rowsPerGroup) {
+            this.leaves = leaves;
+            this.groups = groups;
+            this.rowsPerGroup = rowsPerGroup;
+        }
+
+        private NDArray of(Parameter p) {
+            NDArray copies = leaves.get(p.getName());
+            if (copies == null) {
+                throw new IllegalArgumentException("grouped forward: no copies of " + p.getName());
+            }
+            return copies;
+        }
+
+        @Override
+        public NDArray embed(NDArray ids) {
+            long time = ids.getShape().get(1);
+            int vocab = config.vocabSize();
+            int d = config.width();
+            NDManager step = ids.getManager();
+            // Group g looks its tokens up in its own copy: row id + g*V of the (G*V, d) stacked tables.
+            long[] offsets = new long[groups];
+            for (int g = 0; g < groups; g++) {
+                offsets[g] = (long) g * vocab;
+            }
+            NDArray shifted = ids.toType(DataType.INT64, false).reshape(groups, rowsPerGroup, time)
+                    .add(step.create(offsets, new Shape(groups, 1, 1)).toDevice(ids.getDevice(), false));
+            NDArray tokens = Gpt.embed(shifted, of(tokenEmbedding).reshape((long) groups * vocab, d)); // (G,B/G,T,d)
+            NDArray positions = of(positionEmbedding).get(new NDIndex(":, :{}, :", time)).expandDims(1); // (G,1,T,d)
+            return tokens.add(positions).reshape(groups * rowsPerGroup, time, d);
+        }
+
+        @Override
+        public NDArray linear(NDArray x, Parameter weight, Parameter bias) {
+            Shape s = x.getShape();
+            NDArray w = of(weight); // (G,in,out)
+            long out = w.getShape().get(2);
+            return x.reshape(groups, rowsPerGroup * s.get(1), s.get(2)).matMul(w)
+                    .add(of(bias).expandDims(1)).reshape(s.get(0), s.get(1), out);
+        }
+
+        @Override
+        public NDArray layerNorm(NDArray x, Parameter weight, Parameter bias) {
+            NDArray gamma = of(weight);
+            NDArray beta = of(bias);
+            NDList parts = new NDList(groups);
+            for (int g = 0; g < groups; g++) {
+                NDArray rows = x.get(new NDIndex("{}:{}", g * rowsPerGroup, (g + 1) * rowsPerGroup));
+                parts.add(Gpt.this.layerNorm(rows, gamma.get(g), beta.get(g)));
+            }
+            return groups == 1 ? parts.head() : NDArrays.concat(parts, 0);
+        }
+
+        @Override
+        public NDArray head(NDArray hidden) {
+            Shape s = hidden.getShape();
+            NDArray w = of(headParameter()); // (G,V,d)
+            return hidden.reshape(groups, rowsPerGroup * s.get(1), s.get(2)).matMul(w.transpose(0, 2, 1))
+                    .reshape(s.get(0), s.get(1), w.getShape().get(1));
+        }
+    }
+
     /** Additive mask: 0 where key position <= query position, -inf above the diagonal. */
     private static NDArray causalBias(NDManager manager, int time, DataType type, Device device) {
         float[] bias = new float[time * time];
@@ -209,13 +385,6 @@ public final class Gpt extends AbstractBlock {
         }
         NDArray mask = manager.create(bias, new Shape(1, 1, time, time)).toDevice(device, false);
         return type == DataType.FLOAT32 ? mask : mask.toType(type, false);
-    }
-
-    /** A parameter's value on the input's device, through the store (which may copy across devices). */
-    private record Values(ParameterStore store, Device device, boolean training) {
-        NDArray of(Parameter p) {
-            return store.getValue(p, device, training);
-        }
     }
 
     private Parameter param(String name, Parameter.Type type, float std) {

@@ -3,7 +3,8 @@ package dev.untangle.probe;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Block;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.untangle.loop.GradientAlgebra;
@@ -14,30 +15,36 @@ import dev.untangle.loop.TokenBatch;
 import dev.untangle.loss.LossOutput;
 import dev.untangle.loss.PairLogProbs;
 import dev.untangle.loss.PreferenceLoss;
+import dev.untangle.model.Gpt;
 
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
  * One preference-training step, plain or with the entanglement probe (DESIGN.md section 1, batch form).
  *
- * <p>Probe step: separate forwards for the chosen and the rejected batch; the loss is evaluated on the
- * log-prob VALUES to get its per-pair weights a_i = -dL/dlw_i and b_i = dL/dll_i; one backward of
- * sum(a_i*lw_i) gives G_w, one of sum(b_i*ll_i) gives G_l; the update applied is the loss's own
- * gradient G_l - G_w (the descent direction G_w - G_l). The optimizer returns the applied change
- * d_theta, so the first-order prediction of the change of S_w = sum a_i*lw_i is &lt;G_w, d_theta&gt;
- * whatever the optimizer (DESIGN.md "Optimizer awareness"); the measured change re-scores the batch.
+ * <p>Both kinds run ONE forward of the 2B rows (chosen rows, then rejected rows, padded to one length:
+ * {@link TokenBatch#concat}) and ONE backward, like the natural DPO step.
  *
- * <p>Plain step: the same forwards, one backward of the loss. Both refuse to apply a non-finite update.
+ * <p>Plain step: the backward of the loss; its gradient is the update.
+ *
+ * <p>Probe step: the forward runs through per-group copies of the parameters ({@link Gpt#forwardGrouped}:
+ * chosen rows compute with copy 0, rejected rows with copy 1). The loss is evaluated on the log-prob
+ * VALUES to get its per-pair weights a_i = -dL/dlw_i and b_i = dL/dll_i; the backward of
+ * sum(a_i*lw_i) + sum(b_i*ll_i) then leaves G_w in copy 0's gradient and G_l in copy 1's, separately,
+ * at the cost of one backward. The update applied is the loss's own gradient G_l - G_w. The optimizer
+ * returns the applied change d_theta, so the first-order prediction of the change of S_w = sum a_i*lw_i is
+ * &lt;G_w, d_theta&gt; whatever the optimizer (DESIGN.md "Optimizer awareness"); the measured change
+ * re-scores the batch. Both kinds refuse to apply a non-finite update.
  */
 public final class PreferenceStep {
-    private final Block model;
+    private final Gpt model;
     private final ParameterStore parameterStore;
     private final Gradients gradients;
 
     /**
      * Per-step inputs; reference arrays null for reference-free losses, scales null unless npo.
-     * {@code normalizeInStep} (npo batch form, probe steps only): after the two backward passes, G_w and G_l
+     * {@code normalizeInStep} (npo batch form, probe steps only): after the backward, G_w and G_l
      * are rescaled to the norms they would have had if the stop-gradient scales had been this step's own
      * batch norms, s = ||sum_i k_i g^i|| / sum_i k_i (DESIGN.md section 1 Mitigations), i.e. both to
      * s_old * sum_i a_i (resp. sum_i b_i), so ||G_w|| = ||G_l|| and, to first order, chosen rises and
@@ -53,7 +60,7 @@ public final class PreferenceStep {
         }
     }
 
-    public PreferenceStep(Block model, ParameterStore parameterStore) {
+    public PreferenceStep(Gpt model, ParameterStore parameterStore) {
         this.model = model;
         this.parameterStore = parameterStore;
         this.gradients = new Gradients(model);
@@ -63,100 +70,135 @@ public final class PreferenceStep {
                            boolean measure, boolean extras, NDManager step) {
         long start = System.nanoTime();
         int batch = in.chosen().size();
+        if (in.rejected().size() != batch) {
+            throw new IllegalArgumentException("chosen and rejected batches differ in size: " + batch + " vs "
+                    + in.rejected().size());
+        }
+        TokenBatch both = TokenBatch.concat(in.chosen(), in.rejected());
         double[] lw;
         double[] ll;
         LossOutput out;
-        Map<String, NDArray> gradChosen = null;
-        Map<String, NDArray> gradRejected = null;
+        GradientPair pair = null;
         Map<String, NDArray> lossGradient;
-        double ches = Double.NaN;
-        double entropy = Double.NaN;
+        Scorer.Scored scored;
         double[] chosenWeights = null;
         double[] rejectedWeights = null;
-        double rawNormChosen = Double.NaN;
-        double rawNormRejected = Double.NaN;
+        double factorChosen = 1;
+        double factorRejected = 1;
+        long probeNanos = 0; // work a plain step does not do: Gram, predictions, extras, re-scoring
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            Scorer.Scored c = Scorer.score(model, parameterStore, in.chosen(), true);
-            Scorer.Scored r = Scorer.score(model, parameterStore, in.rejected(), true);
-            lw = Scorer.toDoubles(c.sums());
-            ll = Scorer.toDoubles(r.sums());
+            Map<String, NDArray> leaves = probe ? model.groupedLeaves(step, 2) : null;
+            scored = probe ? Scorer.scoreGrouped(model, leaves, both) : Scorer.score(model, parameterStore, both, true);
+            NDArray sumsChosen = scored.sums().get(new NDIndex("0:{}", batch));
+            NDArray sumsRejected = scored.sums().get(new NDIndex("{}:", batch));
+            double[] sums = Scorer.toDoubles(scored.sums());
+            lw = Arrays.copyOfRange(sums, 0, batch);
+            ll = Arrays.copyOfRange(sums, batch, 2 * batch);
             if (probe) {
                 out = loss.compute(constants(in, lw, ll, step));
-                collector.backward(c.sums().mul(step.create(toFloats(out.chosenWeight()))).sum());
-                gradChosen = gradients.take(step);
-                collector.backward(r.sums().mul(step.create(toFloats(out.rejectedWeight()))).sum());
-                gradRejected = gradients.take(step);
                 chosenWeights = out.chosenWeight().clone();
                 rejectedWeights = out.rejectedWeight().clone();
-                rawNormChosen = Math.sqrt(GradientAlgebra.normSquared(gradChosen));
-                rawNormRejected = Math.sqrt(GradientAlgebra.normSquared(gradRejected));
+                double[] weights = new double[2 * batch];
+                System.arraycopy(chosenWeights, 0, weights, 0, batch);
+                System.arraycopy(rejectedWeights, 0, weights, batch, batch);
+                collector.backward(scored.sums().mul(step.create(toFloats(weights))
+                        .toType(scored.sums().getDataType(), false)).sum());
+                long algebraStart = System.nanoTime();
+                pair = GradientPair.of(leaves);
+                probeNanos += System.nanoTime() - algebraStart;
+            } else {
+                out = loss.compute(withGraph(in, sumsChosen, sumsRejected, step));
+                collector.backward(out.loss());
+            }
+        }
+        try {
+            double rawNormChosen = Double.NaN;
+            double rawNormRejected = Double.NaN;
+            double ip = Double.NaN;
+            double normChosen = Double.NaN;
+            double normRejected = Double.NaN;
+            double gradNorm;
+            if (probe) {
+                rawNormChosen = Math.sqrt(pair.normSquaredChosen());
+                rawNormRejected = Math.sqrt(pair.normSquaredRejected());
                 if (in.normalizeInStep() && in.chosenScale() != null && in.rejectedScale() != null) {
-                    double factorChosen = in.chosenScale()[0] * sum(chosenWeights) / rawNormChosen;
-                    double factorRejected = in.rejectedScale()[0] * sum(rejectedWeights) / rawNormRejected;
-                    if (Double.isFinite(factorChosen) && Double.isFinite(factorRejected)) {
-                        scale(gradChosen, factorChosen, chosenWeights);
-                        scale(gradRejected, factorRejected, rejectedWeights);
+                    double fw = in.chosenScale()[0] * sum(chosenWeights) / rawNormChosen;
+                    double fl = in.rejectedScale()[0] * sum(rejectedWeights) / rawNormRejected;
+                    if (Double.isFinite(fw) && Double.isFinite(fl)) {
+                        factorChosen = fw;
+                        factorRejected = fl;
+                        scale(chosenWeights, fw);
+                        scale(rejectedWeights, fl);
                     }
                 }
-                lossGradient = new LinkedHashMap<>();
-                for (String name : gradChosen.keySet()) {
-                    lossGradient.put(name, gradRejected.get(name).sub(gradChosen.get(name)));
+                normChosen = factorChosen * rawNormChosen;
+                normRejected = factorRejected * rawNormRejected;
+                ip = factorChosen * factorRejected * pair.innerProduct();
+                lossGradient = pair.lossGradient(factorChosen, factorRejected);
+                // ||G_l - G_w||^2 from the Gram entries: no further pass over the parameters.
+                gradNorm = Math.sqrt(Math.max(0, normChosen * normChosen + normRejected * normRejected - 2 * ip));
+                if (Double.isNaN(ip) || Double.isInfinite(normChosen) || Double.isInfinite(normRejected)) {
+                    gradNorm = Double.NaN;
                 }
             } else {
-                out = loss.compute(withGraph(in, c.sums(), r.sums(), step));
-                collector.backward(out.loss());
                 lossGradient = gradients.take(step);
+                gradNorm = Math.sqrt(GradientAlgebra.normSquared(lossGradient));
             }
-            if (extras) {
-                ches = Extras.ches(c, r, in.chosen(), in.rejected());
-                entropy = Extras.responseEntropy(c, r, in.chosen(), in.rejected());
+            double lossValue = out.loss().toType(DataType.FLOAT64, false).getDouble();
+            String skip = null;
+            if (!Double.isFinite(lossValue)) {
+                skip = "non-finite loss";
+            } else if (!Double.isFinite(gradNorm)) {
+                skip = "non-finite gradient";
             }
-        }
-        double lossValue = out.loss().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
-        double ip = Double.NaN;
-        double normChosen = Double.NaN;
-        double normRejected = Double.NaN;
-        if (probe) {
-            ip = GradientAlgebra.dot(gradChosen, gradRejected);
-            normChosen = Math.sqrt(GradientAlgebra.normSquared(gradChosen));
-            normRejected = Math.sqrt(GradientAlgebra.normSquared(gradRejected));
-        }
-        double gradNorm = Math.sqrt(GradientAlgebra.normSquared(lossGradient));
-        double probeSeconds = probe ? (System.nanoTime() - start) / 1e9 : 0;
-
-        String skip = null;
-        if (!Double.isFinite(lossValue)) {
-            skip = "non-finite loss";
-        } else if (!Double.isFinite(gradNorm)) {
-            skip = "non-finite gradient";
-        }
-        double predictedChosen = Double.NaN;
-        double predictedRejected = Double.NaN;
-        double measuredChosen = Double.NaN;
-        double measuredRejected = Double.NaN;
-        double meanDeltaChosen = Double.NaN;
-        double meanDeltaRejected = Double.NaN;
-        if (skip == null) {
-            Map<String, NDArray> applied = optimizer.step(gradients.parameterArrays(), lossGradient, lr, step);
-            if (probe) {
-                predictedChosen = GradientAlgebra.dot(gradChosen, applied);
-                predictedRejected = GradientAlgebra.dot(gradRejected, applied);
+            double predictedChosen = Double.NaN;
+            double predictedRejected = Double.NaN;
+            if (skip == null) {
+                Map<String, NDArray> applied = optimizer.step(gradients.parameterArrays(), lossGradient, lr, step);
+                if (probe) {
+                    long algebraStart = System.nanoTime();
+                    double[] predicted = pair.dot(applied);
+                    probeNanos += System.nanoTime() - algebraStart;
+                    predictedChosen = factorChosen * predicted[0];
+                    predictedRejected = factorRejected * predicted[1];
+                }
             }
-            if (measure) {
-                double[] lwAfter = Scorer.scoreNoGrad(model, parameterStore, in.chosen());
-                double[] llAfter = Scorer.scoreNoGrad(model, parameterStore, in.rejected());
+            long diagnosticsStart = System.nanoTime();
+            double ches = Double.NaN;
+            double entropy = Double.NaN;
+            if (extras && probe) {
+                Scorer.Scored c = scored.rows(0, batch);
+                Scorer.Scored r = scored.rows(batch, 2L * batch);
+                TokenBatch cb = both.rows(0, batch);
+                TokenBatch rb = both.rows(batch, 2 * batch);
+                ches = Extras.ches(c, r, cb, rb);
+                entropy = Extras.responseEntropy(c, r, cb, rb);
+            }
+            double measuredChosen = Double.NaN;
+            double measuredRejected = Double.NaN;
+            double meanDeltaChosen = Double.NaN;
+            double meanDeltaRejected = Double.NaN;
+            if (skip == null && measure) {
+                double[] after = Scorer.scoreNoGrad(model, parameterStore, both);
+                double[] lwAfter = Arrays.copyOfRange(after, 0, batch);
+                double[] llAfter = Arrays.copyOfRange(after, batch, 2 * batch);
                 measuredChosen = weightedChange(probe ? chosenWeights : out.chosenWeight(), lw, lwAfter);
                 measuredRejected = weightedChange(probe ? rejectedWeights : out.rejectedWeight(), ll, llAfter);
                 meanDeltaChosen = meanChange(lw, lwAfter);
                 meanDeltaRejected = meanChange(ll, llAfter);
             }
+            probeNanos += System.nanoTime() - diagnosticsStart;
+            long tokens = in.chosen().tokens() + in.rejected().tokens();
+            return new StepOutcome(lossValue, lw, ll, out.rewardsChosen(), out.rewardsRejected(), out.nllAlpha(),
+                    Arrays.stream(out.slope()).sum(),
+                    probe, ip, normChosen, normRejected, predictedChosen, predictedRejected, measuredChosen,
+                    measuredRejected, meanDeltaChosen, meanDeltaRejected, ches, entropy, gradNorm, skip == null, skip,
+                    probeNanos / 1e9, (System.nanoTime() - start) / 1e9, tokens, rawNormChosen, rawNormRejected);
+        } finally {
+            if (pair != null) {
+                pair.close();
+            }
         }
-        long tokens = in.chosen().tokens() + in.rejected().tokens();
-        return new StepOutcome(lossValue, lw, ll, out.rewardsChosen(), out.rewardsRejected(), out.nllAlpha(),
-                java.util.Arrays.stream(out.slope()).sum(),
-                probe, ip, normChosen, normRejected, predictedChosen, predictedRejected, measuredChosen,
-                measuredRejected, meanDeltaChosen, meanDeltaRejected, ches, entropy, gradNorm, skip == null, skip,
-                probeSeconds, (System.nanoTime() - start) / 1e9, tokens, rawNormChosen, rawNormRejected);
     }
 
     private static double sum(double[] values) {
@@ -167,11 +209,8 @@ public final class PreferenceStep {
         return total;
     }
 
-    /** Multiplies a gradient (in place) and the per-pair weights that produced it by {@code factor}. */
-    private static void scale(Map<String, NDArray> gradient, double factor, double[] weights) {
-        for (NDArray g : gradient.values()) {
-            g.muli(factor);
-        }
+    /** Multiplies the per-pair weights (in place) by {@code factor}, as their gradient is scaled. */
+    private static void scale(double[] weights, double factor) {
         for (int i = 0; i < weights.length; i++) {
             weights[i] *= factor;
         }

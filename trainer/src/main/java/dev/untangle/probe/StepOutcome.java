@@ -11,6 +11,12 @@ package dev.untangle.probe;
  * sum_i k_i of the loss (npo uses it to turn ||G_w|| into its next stop-gradient scale).
  * {@code rawNormChosen}/{@code rawNormRejected} are ||G_w||, ||G_l|| before npo's in-step normalization
  * (PreferenceStep.Inputs#normalizeInStep); equal to the norms above otherwise; NaN without a probe.
+ *
+ * <p>Times: {@code stepSeconds} is the whole step (forward, backward, probe, optimizer, extras, re-scoring);
+ * {@code probeSeconds} the part of it that a plain step does not do at all (the float64 Gram and
+ * predictions, the extras, the re-scoring). The probe's single grouped forward and backward replace the
+ * plain ones and are not separable; their cost shows as probe-step time over plain-step time (bench probe,
+ * or a run with --probe-every 2).
  */
 public record StepOutcome(
         double loss,
