@@ -58,7 +58,8 @@ final class PreferenceJob {
                     + (resumeFrom != null ? " (resumed at step " + resumed.step() + ")" : ""));
             PreferenceTrainer.Settings settings = new PreferenceTrainer.Settings(runId, p.loss, p.lossConfig(),
                     p.optimizer, p.lr, p.weightDecay, p.steps, p.batch, Math.max(1, p.probeEvery), p.measureEvery,
-                    p.evalEvery, p.evalPairs, p.checkpointEvery, common.seed, p.maxBadSteps, !p.noExtras);
+                    p.evalEvery, p.evalPairs, p.checkpointEvery, common.seed, p.maxBadSteps, !p.noExtras,
+                    p.npoPerPair());
             PreferenceTrainer.Summary summary = new PreferenceTrainer(settings, policy, reference, referenceDir,
                     tokenizer, store, root, sink, controlSource, System.out).run(pairs.train(), eval, resumeFrom);
             print(summary);

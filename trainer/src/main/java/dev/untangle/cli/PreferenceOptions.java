@@ -67,6 +67,21 @@ final class PreferenceOptions {
     @Option(names = "--no-extras", description = "skip CHES and response entropy on probe steps")
     boolean noExtras;
 
+    @Option(names = "--npo-form", defaultValue = "batch",
+            description = "npo's stop-gradient norms: batch (norms of the batch-weighted G_w, G_l) or pair "
+                    + "(exact per-pair norms; every step is a probe step holding 2B copies of the parameters) "
+                    + "(default: ${DEFAULT-VALUE})")
+    String npoForm;
+
+    /** @throws IllegalArgumentException naming the option for an unknown form */
+    boolean npoPerPair() {
+        return switch (npoForm) {
+            case "batch" -> false;
+            case "pair" -> true;
+            default -> throw new IllegalArgumentException("--npo-form: expected batch or pair, got '" + npoForm + "'");
+        };
+    }
+
     LossConfig lossConfig() {
         return new LossConfig(beta, labelSmoothing, simpoGamma, dpopLambda, nllAlpha, rdpoAlpha, hingeMargin);
     }

@@ -49,11 +49,21 @@ public final class PreferenceTrainer {
      * @param probeEvery   probe every k steps (1 = every step)
      * @param measureEvery re-score the batch after every m-th probe step to measure the change
      * @param maxBadSteps  stop after this many non-finite steps in a row
+     * @param npoPerPair   npo in its exact per-pair form (PreferenceStep.Scales#PER_PAIR: every npo step is a
+     *                     probe step over 2B parameter copies) instead of the batch form
      */
     public record Settings(String runId, String lossType, LossConfig lossConfig, String optimizer, double lr,
                            double weightDecay, long steps, int batchSize, int probeEvery, int measureEvery,
                            int evalEvery, int evalPairs, int checkpointEvery, long seed, int maxBadSteps,
-                           boolean extras) {
+                           boolean extras, boolean npoPerPair) {
+        /** npo in its batch form. */
+        public Settings(String runId, String lossType, LossConfig lossConfig, String optimizer, double lr,
+                        double weightDecay, long steps, int batchSize, int probeEvery, int measureEvery,
+                        int evalEvery, int evalPairs, int checkpointEvery, long seed, int maxBadSteps,
+                        boolean extras) {
+            this(runId, lossType, lossConfig, optimizer, lr, weightDecay, steps, batchSize, probeEvery, measureEvery,
+                    evalEvery, evalPairs, checkpointEvery, seed, maxBadSteps, extras, false);
+        }
     }
 
     /** What happened, for the end-of-run summary. */
@@ -183,20 +193,24 @@ public final class PreferenceTrainer {
                     double[][] refs = loss.needsReference()
                             ? referenceLogProbs(indices, chosenBatch, rejectedBatch, referenceParameters, referenceCache)
                             : new double[][] {null, null};
-                    double[][] scales = "npo".equals(lossType) ? npoScales(extra, indices.length) : new double[][] {null, null};
-                    boolean probe = step % settings.probeEvery() == 0;
+                    boolean npo = "npo".equals(lossType);
+                    boolean perPair = npo && settings.npoPerPair();
+                    double[][] scales = npo && !perPair ? npoScales(extra, indices.length) : new double[][] {null, null};
+                    // npo's per-pair form measures every pair's gradients on every step: each step is a probe step.
+                    boolean probe = perPair || step % settings.probeEvery() == 0;
                     boolean measure = probe && settings.measureEvery() > 0
                             && (step / settings.probeEvery()) % settings.measureEvery() == 0;
                     outcome = stepper.run(loss, optimizer, settings.lr(),
                             new PreferenceStep.Inputs(chosenBatch, rejectedBatch, refs[0], refs[1], scales[0], scales[1],
-                                    "npo".equals(lossType) && probe),
+                                    perPair ? PreferenceStep.Scales.PER_PAIR
+                                            : npo && probe ? PreferenceStep.Scales.BATCH : PreferenceStep.Scales.GIVEN),
                             probe, measure, probe && settings.extras(), stepManager);
                 }
                 StepEvent event = StepEvents.of(settings.runId(), step, loss, settings.lr(), outcome);
                 sink.step(event);
                 stepsRun++;
                 cases.merge(event.caseLabel() == null ? "no_probe" : event.caseLabel(), 1L, Long::sum);
-                if ("npo".equals(lossType) && outcome.probed() && outcome.applied()) {
+                if ("npo".equals(lossType) && !settings.npoPerPair() && outcome.probed() && outcome.applied()) {
                     updateNpoScales(extra, outcome, loss.beta(), indices(outcome));
                 }
                 if (!outcome.applied()) {

@@ -43,22 +43,41 @@ public final class PreferenceStep {
     private final Gradients gradients;
 
     /**
-     * Per-step inputs; reference arrays null for reference-free losses, scales null unless npo.
-     * {@code normalizeInStep} (npo batch form, probe steps only): after the backward, G_w and G_l
-     * are rescaled to the norms they would have had if the stop-gradient scales had been this step's own
-     * batch norms, s = ||sum_i k_i g^i|| / sum_i k_i (DESIGN.md section 1 Mitigations), i.e. both to
-     * s_old * sum_i a_i (resp. sum_i b_i), so ||G_w|| = ||G_l|| and, to first order, chosen rises and
-     * rejected falls whenever cos(G_w, G_l) &lt; 1. The slopes k_i still come from the scales passed in (a
-     * stop-gradient weight). Without it the scales of the previous probe step are used as they are, which
-     * on real batches of different pairs mismatches the two norms (measured on HH: 15% ideal steps).
+     * How npo's stop-gradient scales s_w, s_l are set on this step (DESIGN.md section 1, Mitigations; the
+     * construction that follows from the paper's conditions).
+     * <ul>
+     * <li>{@code GIVEN}: the scales passed in are used as they are (every loss but npo passes none).
+     * <li>{@code BATCH}: npo's batch form on a probe step: after the backward, G_w and G_l are rescaled to
+     * the norms they would have had if the scales had been this step's own batch norms,
+     * s = ||sum_i k_i g^i|| / sum_i k_i, i.e. both to s_old * sum_i a_i (resp. sum_i b_i), so
+     * ||G_w|| = ||G_l|| and, to first order, chosen rises and rejected falls whenever cos(G_w, G_l) &lt; 1.
+     * The slopes k_i still come from the scales passed in (a stop-gradient weight). Without it the scales
+     * of the previous probe step are used as they are, which on real batches of different pairs mismatches
+     * the two norms (measured on HH: 15% ideal steps).
+     * <li>{@code PER_PAIR}: npo's exact per-pair form: every sequence is its own group in the grouped pass
+     * (2B groups), so one backward gives every g_w^i and g_l^i; the scales are their norms
+     * s_w^i = ||g_w^i|| + eps, the loss is evaluated with them, and G_w = sum_i a_i g_w^i, G_l = sum_i b_i
+     * g_l^i. Every such step is a probe step; it holds 2B copies of the parameters and their gradients
+     * (memory 2B times the model's, against 2 for the batch form).
+     * </ul>
      */
+    public enum Scales { GIVEN, BATCH, PER_PAIR }
+
+    /** Per-step inputs; reference arrays null for reference-free losses, scales null unless npo. */
     public record Inputs(TokenBatch chosen, TokenBatch rejected, double[] refChosen, double[] refRejected,
-                         double[] chosenScale, double[] rejectedScale, boolean normalizeInStep) {
+                         double[] chosenScale, double[] rejectedScale, Scales scales) {
         public Inputs(TokenBatch chosen, TokenBatch rejected, double[] refChosen, double[] refRejected,
                       double[] chosenScale, double[] rejectedScale) {
-            this(chosen, rejected, refChosen, refRejected, chosenScale, rejectedScale, false);
+            this(chosen, rejected, refChosen, refRejected, chosenScale, rejectedScale, Scales.GIVEN);
+        }
+
+        Inputs withScales(double[] chosenScales, double[] rejectedScales) {
+            return new Inputs(chosen, rejected, refChosen, refRejected, chosenScales, rejectedScales, scales);
         }
     }
+
+    /** Added to per-pair gradient norms so a sequence without a gradient (no response token) divides by eps. */
+    static final double NORM_EPS = 1e-8;
 
     public PreferenceStep(Gpt model, ParameterStore parameterStore) {
         this.model = model;
@@ -75,38 +94,57 @@ public final class PreferenceStep {
                     + in.rejected().size());
         }
         TokenBatch both = TokenBatch.concat(in.chosen(), in.rejected());
+        boolean perPair = in.scales() == Scales.PER_PAIR;
+        boolean grouped = probe || perPair;
         double[] lw;
         double[] ll;
         LossOutput out;
-        GradientPair pair = null;
+        GroupGradients grads = null;
+        double[] cw = null; // G_w = sum_g cw_g * grad_g
+        double[] cl = null; // G_l = sum_g cl_g * grad_g
         Map<String, NDArray> lossGradient;
         Scorer.Scored scored;
-        double[] chosenWeights = null;
-        double[] rejectedWeights = null;
-        double factorChosen = 1;
-        double factorRejected = 1;
         long probeNanos = 0; // work a plain step does not do: Gram, predictions, extras, re-scoring
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            Map<String, NDArray> leaves = probe ? model.groupedLeaves(step, 2) : null;
-            scored = probe ? Scorer.scoreGrouped(model, leaves, both) : Scorer.score(model, parameterStore, both, true);
-            NDArray sumsChosen = scored.sums().get(new NDIndex("0:{}", batch));
-            NDArray sumsRejected = scored.sums().get(new NDIndex("{}:", batch));
+            Map<String, NDArray> leaves = grouped ? model.groupedLeaves(step, perPair ? 2 * batch : 2) : null;
+            scored = grouped ? Scorer.scoreGrouped(model, leaves, both) : Scorer.score(model, parameterStore, both, true);
             double[] sums = Scorer.toDoubles(scored.sums());
             lw = Arrays.copyOfRange(sums, 0, batch);
             ll = Arrays.copyOfRange(sums, batch, 2 * batch);
-            if (probe) {
-                out = loss.compute(constants(in, lw, ll, step));
-                chosenWeights = out.chosenWeight().clone();
-                rejectedWeights = out.rejectedWeight().clone();
-                double[] weights = new double[2 * batch];
-                System.arraycopy(chosenWeights, 0, weights, 0, batch);
-                System.arraycopy(rejectedWeights, 0, weights, batch, batch);
-                collector.backward(scored.sums().mul(step.create(toFloats(weights))
-                        .toType(scored.sums().getDataType(), false)).sum());
+            if (perPair) {
+                // Unit weights: group r's gradient is the gradient of row r's log-prob sum alone.
+                collector.backward(scored.sums().sum());
                 long algebraStart = System.nanoTime();
-                pair = GradientPair.of(leaves);
+                grads = GroupGradients.of(leaves);
                 probeNanos += System.nanoTime() - algebraStart;
+                double[] norms = grads.norms();
+                double[] sw = new double[batch];
+                double[] sl = new double[batch];
+                for (int i = 0; i < batch; i++) {
+                    sw[i] = norms[i] + NORM_EPS;
+                    sl[i] = norms[batch + i] + NORM_EPS;
+                }
+                out = loss.compute(constants(in.withScales(sw, sl), lw, ll, step));
+                cw = new double[2 * batch];
+                cl = new double[2 * batch];
+                for (int i = 0; i < batch; i++) {
+                    cw[i] = out.chosenWeight()[i];
+                    cl[batch + i] = out.rejectedWeight()[i];
+                }
+            } else if (probe) {
+                out = loss.compute(constants(in, lw, ll, step));
+                double[] weights = new double[2 * batch];
+                System.arraycopy(out.chosenWeight(), 0, weights, 0, batch);
+                System.arraycopy(out.rejectedWeight(), 0, weights, batch, batch);
+                collector.backward(scored.sums().mul(step.create(weights).toType(scored.sums().getDataType(), false)).sum());
+                long algebraStart = System.nanoTime();
+                grads = GroupGradients.of(leaves);
+                probeNanos += System.nanoTime() - algebraStart;
+                cw = new double[] {1, 0};
+                cl = new double[] {0, 1};
             } else {
+                NDArray sumsChosen = scored.sums().get(new NDIndex("0:{}", batch));
+                NDArray sumsRejected = scored.sums().get(new NDIndex("{}:", batch));
                 out = loss.compute(withGraph(in, sumsChosen, sumsRejected, step));
                 collector.backward(out.loss());
             }
@@ -117,27 +155,33 @@ public final class PreferenceStep {
             double ip = Double.NaN;
             double normChosen = Double.NaN;
             double normRejected = Double.NaN;
+            double[] chosenWeights = out.chosenWeight().clone();
+            double[] rejectedWeights = out.rejectedWeight().clone();
             double gradNorm;
-            if (probe) {
-                rawNormChosen = Math.sqrt(pair.normSquaredChosen());
-                rawNormRejected = Math.sqrt(pair.normSquaredRejected());
-                if (in.normalizeInStep() && in.chosenScale() != null && in.rejectedScale() != null) {
+            if (grads != null) {
+                rawNormChosen = Math.sqrt(grads.quadratic(cw, cw));
+                rawNormRejected = Math.sqrt(grads.quadratic(cl, cl));
+                if (in.scales() == Scales.BATCH && in.chosenScale() != null && in.rejectedScale() != null) {
                     double fw = in.chosenScale()[0] * sum(chosenWeights) / rawNormChosen;
                     double fl = in.rejectedScale()[0] * sum(rejectedWeights) / rawNormRejected;
                     if (Double.isFinite(fw) && Double.isFinite(fl)) {
-                        factorChosen = fw;
-                        factorRejected = fl;
+                        scale(cw, fw);
+                        scale(cl, fl);
                         scale(chosenWeights, fw);
                         scale(rejectedWeights, fl);
                     }
                 }
-                normChosen = factorChosen * rawNormChosen;
-                normRejected = factorRejected * rawNormRejected;
-                ip = factorChosen * factorRejected * pair.innerProduct();
-                lossGradient = pair.lossGradient(factorChosen, factorRejected);
-                // ||G_l - G_w||^2 from the Gram entries: no further pass over the parameters.
-                gradNorm = Math.sqrt(Math.max(0, normChosen * normChosen + normRejected * normRejected - 2 * ip));
-                if (Double.isNaN(ip) || Double.isInfinite(normChosen) || Double.isInfinite(normRejected)) {
+                normChosen = Math.sqrt(grads.quadratic(cw, cw));
+                normRejected = Math.sqrt(grads.quadratic(cl, cl));
+                ip = grads.quadratic(cw, cl);
+                double[] update = new double[cw.length]; // the loss gradient G_l - G_w
+                for (int g = 0; g < update.length; g++) {
+                    update[g] = cl[g] - cw[g];
+                }
+                lossGradient = grads.combine(update);
+                // ||G_l - G_w|| from the Gram matrix: no further pass over the parameters.
+                gradNorm = Math.sqrt(Math.max(0, grads.quadratic(update, update)));
+                if (!Double.isFinite(ip) || !Double.isFinite(normChosen) || !Double.isFinite(normRejected)) {
                     gradNorm = Double.NaN;
                 }
             } else {
@@ -155,18 +199,18 @@ public final class PreferenceStep {
             double predictedRejected = Double.NaN;
             if (skip == null) {
                 Map<String, NDArray> applied = optimizer.step(gradients.parameterArrays(), lossGradient, lr, step);
-                if (probe) {
+                if (grads != null) {
                     long algebraStart = System.nanoTime();
-                    double[] predicted = pair.dot(applied);
+                    double[] perGroup = grads.dot(applied);
+                    predictedChosen = GroupGradients.dot(cw, perGroup);
+                    predictedRejected = GroupGradients.dot(cl, perGroup);
                     probeNanos += System.nanoTime() - algebraStart;
-                    predictedChosen = factorChosen * predicted[0];
-                    predictedRejected = factorRejected * predicted[1];
                 }
             }
             long diagnosticsStart = System.nanoTime();
             double ches = Double.NaN;
             double entropy = Double.NaN;
-            if (extras && probe) {
+            if (extras && grouped) {
                 Scorer.Scored c = scored.rows(0, batch);
                 Scorer.Scored r = scored.rows(batch, 2L * batch);
                 TokenBatch cb = both.rows(0, batch);
@@ -182,8 +226,8 @@ public final class PreferenceStep {
                 double[] after = Scorer.scoreNoGrad(model, parameterStore, both);
                 double[] lwAfter = Arrays.copyOfRange(after, 0, batch);
                 double[] llAfter = Arrays.copyOfRange(after, batch, 2 * batch);
-                measuredChosen = weightedChange(probe ? chosenWeights : out.chosenWeight(), lw, lwAfter);
-                measuredRejected = weightedChange(probe ? rejectedWeights : out.rejectedWeight(), ll, llAfter);
+                measuredChosen = weightedChange(chosenWeights, lw, lwAfter);
+                measuredRejected = weightedChange(rejectedWeights, ll, llAfter);
                 meanDeltaChosen = meanChange(lw, lwAfter);
                 meanDeltaRejected = meanChange(ll, llAfter);
             }
@@ -191,12 +235,12 @@ public final class PreferenceStep {
             long tokens = in.chosen().tokens() + in.rejected().tokens();
             return new StepOutcome(lossValue, lw, ll, out.rewardsChosen(), out.rewardsRejected(), out.nllAlpha(),
                     Arrays.stream(out.slope()).sum(),
-                    probe, ip, normChosen, normRejected, predictedChosen, predictedRejected, measuredChosen,
+                    grouped, ip, normChosen, normRejected, predictedChosen, predictedRejected, measuredChosen,
                     measuredRejected, meanDeltaChosen, meanDeltaRejected, ches, entropy, gradNorm, skip == null, skip,
                     probeNanos / 1e9, (System.nanoTime() - start) / 1e9, tokens, rawNormChosen, rawNormRejected);
         } finally {
-            if (pair != null) {
-                pair.close();
+            if (grads != null) {
+                grads.close();
             }
         }
     }
@@ -209,7 +253,7 @@ public final class PreferenceStep {
         return total;
     }
 
-    /** Multiplies the per-pair weights (in place) by {@code factor}, as their gradient is scaled. */
+    /** Multiplies weights (in place) by {@code factor}. */
     private static void scale(double[] weights, double factor) {
         for (int i = 0; i < weights.length; i++) {
             weights[i] *= factor;

@@ -69,6 +69,10 @@ class ConstructedEntanglementTest {
     }
 
     private static List<StepEvent> train(String loss, Path dir) throws Exception {
+        return train(loss, false, dir);
+    }
+
+    private static List<StepEvent> train(String loss, boolean npoPerPair, Path dir) throws Exception {
         try (NDManager root = NDManager.newBaseManager();
              Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(SharedData.gpt2TokenizerDir(), VOCAB);
              EventLog events = new EventLog()) {
@@ -80,10 +84,10 @@ class ConstructedEntanglementTest {
             reference.freezeParameters(true);
             List<EncodedPair> train = pairs(64, 5, tokenizer.endOfTextId());
             PreferenceTrainer.Settings settings = new PreferenceTrainer.Settings(loss, loss, LossConfig.defaults(),
-                    "sgd", 0.5, 0.0, STEPS, 8, 1, 1, 0, 0, 0, 1, 5, false);
+                    "sgd", 0.5, 0.0, STEPS, 8, 1, 1, 0, 0, 0, 1, 5, false, npoPerPair);
             PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
             new PreferenceTrainer(settings, policy, reference, null, tokenizer,
-                    new CheckpointStore(dir.resolve(loss), 1), root, events, ControlSource.NONE, quiet)
+                    new CheckpointStore(dir.resolve(loss + (npoPerPair ? "-pair" : "")), 1), root, events, ControlSource.NONE, quiet)
                     .run(train, List.of(), null);
             return events.steps();
         }
@@ -106,11 +110,13 @@ class ConstructedEntanglementTest {
         List<StepEvent> dpo = train("sigmoid", dir);
         List<StepEvent> npo = train("npo", dir);
         List<StepEvent> spo = train("spo", dir);
+        List<StepEvent> npoPair = train("npo", true, dir);
+        double npoPairIdeal = fraction(npoPair, ConstructedEntanglementTest::measuredIdeal);
         double dpoIdeal = fraction(dpo, ConstructedEntanglementTest::measuredIdeal);
         double npoIdeal = fraction(npo, ConstructedEntanglementTest::measuredIdeal);
-        String summary = String.format("measured ideal: sigmoid %.3f npo %.3f spo %.3f; case ideal: sigmoid %.3f npo %.3f;"
+        String summary = String.format("measured ideal: sigmoid %.3f npo %.3f npo per-pair %.3f spo %.3f; case ideal: sigmoid %.3f npo %.3f;"
                         + " mean cosine sigmoid %.4f npo %.4f spo %.4f",
-                dpoIdeal, npoIdeal, fraction(spo, ConstructedEntanglementTest::measuredIdeal),
+                dpoIdeal, npoIdeal, npoPairIdeal, fraction(spo, ConstructedEntanglementTest::measuredIdeal),
                 fraction(dpo, e -> "ideal".equals(e.caseLabel())), fraction(npo, e -> "ideal".equals(e.caseLabel())),
                 meanCosine(dpo), meanCosine(npo), meanCosine(spo));
         System.out.println("constructed case: " + summary);
@@ -118,6 +124,7 @@ class ConstructedEntanglementTest {
         // Measured (seed 5, 40 steps): sigmoid 0.85, npo 1.00 (also 1.00 before the in-step norms), spo 1.00 of steps with chosen up and rejected down.
         assertTrue(dpoIdeal < 0.95, "DPO should miss the bar npo has to meet: " + summary);
         assertTrue(npoIdeal >= 0.95, "npo: chosen up and rejected down on >= 95% of probe steps: " + summary);
+        assertTrue(npoPairIdeal >= 0.95, "npo per-pair: chosen up and rejected down on >= 95% of steps: " + summary);
         assertTrue(meanCosine(spo) < meanCosine(dpo) - 0.2, "spo lowers the cosine: " + summary);
     }
 }

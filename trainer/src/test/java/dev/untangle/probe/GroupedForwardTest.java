@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The probe's single pass: Gpt#forwardGrouped computes the same function as the plain forward, and one
  * backward through per-group parameter copies gives each group's gradient exactly as a separate autograd
- * pass over that group's rows alone would (float64 models, tied and untied heads). GradientPair's float64
+ * pass over that group's rows alone would (float64 models, tied and untied heads). GroupGradients' float64
  * Gram entries equal inner products computed tensor by tensor.
  */
 class GroupedForwardTest {
@@ -70,7 +70,9 @@ class GroupedForwardTest {
                     Scorer.Scored s = Scorer.scoreGrouped(model, leaves, both);
                     collector.backward(s.sums().mul(m.create(weights)).sum());
                 }
-                GradientPair pair = GradientPair.of(leaves);
+                GroupGradients pair = GroupGradients.of(leaves);
+                double[] w = {1, 0};
+                double[] l = {0, 1};
 
                 Gradients gradients = new Gradients(model);
                 Map<String, NDArray> chosen = separate(model, store, gradients, both.rows(0, 3), new double[] {0.3, 0.9, 0.5}, m);
@@ -89,13 +91,18 @@ class GroupedForwardTest {
                 double wl = GradientAlgebra.dot(chosen, rejected);
                 double ll = GradientAlgebra.dot(rejected, rejected);
                 assertTrue(ww > 0 && ll > 0 && wl != 0, "non-trivial gradients: " + ww + " " + wl + " " + ll);
-                assertEquals(ww, pair.normSquaredChosen(), 1e-10 * ww);
-                assertEquals(wl, pair.innerProduct(), 1e-10 * Math.abs(wl));
-                assertEquals(ll, pair.normSquaredRejected(), 1e-10 * ll);
+                assertEquals(ww, pair.quadratic(w, w), 1e-10 * ww);
+                assertEquals(wl, pair.quadratic(w, l), 1e-10 * Math.abs(wl));
+                assertEquals(ll, pair.quadratic(l, l), 1e-10 * ll);
                 // The prediction dot with an arbitrary change: here d = G_w itself.
                 double[] dots = pair.dot(chosen);
                 assertEquals(ww, dots[0], 1e-10 * ww);
                 assertEquals(wl, dots[1], 1e-10 * Math.abs(wl));
+                // The update G_l - G_w as one combination of the two copies.
+                Map<String, NDArray> update = pair.combine(new double[] {-1, 1});
+                for (String name : chosen.keySet()) {
+                    assertClose(rejected.get(name).sub(chosen.get(name)), update.get(name), "tied " + tied + " update " + name);
+                }
                 pair.close();
             }
         }

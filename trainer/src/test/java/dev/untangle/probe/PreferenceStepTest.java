@@ -1,6 +1,10 @@
 package dev.untangle.probe;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import dev.untangle.loop.GradientAlgebra;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import dev.untangle.loop.Gradients;
@@ -81,6 +85,72 @@ class PreferenceStepTest {
                     assertTrue(maxDiff <= 1e-6 + 1e-5 * maxGrad, type + ": probe update differs from the loss gradient by "
                             + maxDiff + " at " + worst + " (largest gradient entry " + maxGrad + ")");
                 }
+            }
+        }
+    }
+
+    private static Map<String, double[]> snapshot64(Gpt model) {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        new Gradients(model).parameterArrays().forEach((k, v) -> out.put(k, v.toDoubleArray()));
+        return out;
+    }
+
+    /**
+     * npo's per-pair form: one grouped pass with a group per sequence gives every g_w^i, g_l^i; the step must
+     * equal a plain npo step whose scales are those per-pair gradient norms (+eps), computed here one
+     * sequence at a time with separate backward passes (float64 model).
+     */
+    @Test
+    void npoPerPairScalesAreEachSequencesOwnGradientNorm() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Gpt probed = new Gpt(GptConfig.preset("tiny", VOCAB));
+            probed.initialize(m, DataType.FLOAT64, 17);
+            Gpt plain = new Gpt(GptConfig.preset("tiny", VOCAB));
+            plain.initialize(m, DataType.FLOAT64, 17);
+            Gpt separate = new Gpt(GptConfig.preset("tiny", VOCAB));
+            separate.initialize(m, DataType.FLOAT64, 17);
+            TokenBatch[] b = TinyBatches.pairs(m, 3, VOCAB, 23, 3);
+            double[] norms = new double[6];
+            ParameterStore store = new ParameterStore(m, false);
+            Gradients grads = new Gradients(separate);
+            for (int r = 0; r < 6; r++) {
+                TokenBatch row = (r < 3 ? b[0] : b[1]).rows(r % 3, r % 3 + 1);
+                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    collector.backward(Scorer.score(separate, store, row, true).sums().sum());
+                }
+                norms[r] = Math.sqrt(GradientAlgebra.normSquared(grads.take(m)));
+            }
+            double eps = PreferenceStep.NORM_EPS;
+            double[] sw = {norms[0] + eps, norms[1] + eps, norms[2] + eps};
+            double[] sl = {norms[3] + eps, norms[4] + eps, norms[5] + eps};
+            double[] refC = {-30, -28, -31};
+            double[] refR = {-29, -30, -27};
+            PreferenceLoss npo = Losses.create("npo", LossConfig.defaults());
+            Map<String, double[]> before = snapshot64(plain);
+            try (Optimizer sgd1 = Optimizer.create("sgd", 0, m); Optimizer sgd2 = Optimizer.create("sgd", 0, m);
+                 NDManager step = m.newSubManager()) {
+                StepOutcome perPair = new PreferenceStep(probed, new ParameterStore(m, false)).run(npo, sgd1, 1.0,
+                        new PreferenceStep.Inputs(b[0], b[1], refC, refR, null, null, PreferenceStep.Scales.PER_PAIR),
+                        false, false, false, step);
+                StepOutcome given = new PreferenceStep(plain, new ParameterStore(m, false)).run(npo, sgd2, 1.0,
+                        new PreferenceStep.Inputs(b[0], b[1], refC, refR, sw, sl), false, false, false, step);
+                assertTrue(perPair.applied() && given.applied());
+                assertTrue(perPair.probed(), "a per-pair npo step is a probe step");
+                assertEquals(given.loss(), perPair.loss(), 1e-6, "loss with the per-pair norms");
+                Map<String, double[]> afterPerPair = snapshot64(probed);
+                Map<String, double[]> afterGiven = snapshot64(plain);
+                double maxDiff = 0;
+                double maxDelta = 0;
+                for (String name : before.keySet()) {
+                    for (int i = 0; i < before.get(name).length; i++) {
+                        double dg = afterGiven.get(name)[i] - before.get(name)[i];
+                        double dp = afterPerPair.get(name)[i] - before.get(name)[i];
+                        maxDiff = Math.max(maxDiff, Math.abs(dg - dp));
+                        maxDelta = Math.max(maxDelta, Math.abs(dg));
+                    }
+                }
+                assertTrue(maxDelta > 1e-6, "npo must move the weights");
+                assertTrue(maxDiff <= 1e-5 * maxDelta, "per-pair update differs by " + maxDiff + " (largest " + maxDelta + ")");
             }
         }
     }

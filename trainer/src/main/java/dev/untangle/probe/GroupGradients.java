@@ -1,0 +1,133 @@
+package dev.untangle.probe;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The gradients of the per-group parameter copies after one backward (Gpt#groupedLeaves): per tensor one
+ * (G, ...) array whose row g is the gradient of group g's rows alone, and the combinations the probe
+ * needs, G_w = sum_g cw_g*grad_g and G_l = sum_g cl_g*grad_g. Batch form (G = 2, the backward already
+ * weighted by a_i and b_i): cw = (1, 0), cl = (0, 1). Per-pair form (G = 2B, unit weights): cw holds a_i
+ * on the chosen rows, cl holds b_i on the rejected rows.
+ *
+ * <p>Inner products are over ALL parameters and accumulated in double precision (DESIGN.md section 1):
+ * the gradients are flattened once into a (G, P) float64 matrix F; the Gram matrix F F^T (G x G, one float64
+ * product) gives every norm and inner product as a quadratic form, and the predictions &lt;G_w, d&gt;,
+ * &lt;G_l, d&gt; for an applied change d are one matrix-vector product F d.
+ */
+final class GroupGradients implements AutoCloseable {
+    private final Map<String, NDArray> grads;
+    private final int groups;
+    private final NDArray flat;
+    private final double[][] gram;
+
+    /** @param grads per trainable tensor its (G, ...) gradient, in the optimizer's name order */
+    GroupGradients(Map<String, NDArray> grads) {
+        if (grads.isEmpty()) {
+            throw new IllegalStateException("no trainable parameter received a gradient");
+        }
+        this.grads = grads;
+        this.groups = Math.toIntExact(grads.values().iterator().next().getShape().get(0));
+        this.flat = flatten(grads, true);
+        try (NDArray transposed = flat.transpose(); NDArray product = flat.matMul(transposed)) {
+            double[] g = product.toDoubleArray();
+            gram = new double[groups][groups];
+            for (int i = 0; i < groups; i++) {
+                System.arraycopy(g, i * groups, gram[i], 0, groups);
+            }
+        }
+    }
+
+    /** Collects the gradients of the trainable copies (copies without a gradient are frozen tensors). */
+    static GroupGradients of(Map<String, NDArray> leaves) {
+        Map<String, NDArray> grads = new LinkedHashMap<>();
+        leaves.forEach((name, copies) -> {
+            if (copies.hasGradient()) {
+                NDArray grad = copies.getGradient();
+                grad.attach(copies.getManager());
+                grads.put(name, grad);
+            }
+        });
+        return new GroupGradients(grads);
+    }
+
+    int groups() {
+        return groups;
+    }
+
+    /** x^T Gram y: the inner product of sum_g x_g grad_g and sum_g y_g grad_g. */
+    double quadratic(double[] x, double[] y) {
+        double total = 0;
+        for (int i = 0; i < groups; i++) {
+            if (x[i] == 0) {
+                continue;
+            }
+            for (int j = 0; j < groups; j++) {
+                total += x[i] * gram[i][j] * y[j];
+            }
+        }
+        return total;
+    }
+
+    /** ||grad_g||, each group's own gradient norm. */
+    double[] norms() {
+        double[] out = new double[groups];
+        for (int g = 0; g < groups; g++) {
+            out[g] = Math.sqrt(gram[g][g]);
+        }
+        return out;
+    }
+
+    /** sum_g c_g*grad_g per tensor, in the gradients' manager. */
+    Map<String, NDArray> combine(double[] c) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        grads.forEach((name, g) -> {
+            NDArray coefficients = g.getManager().create(c).toType(g.getDataType(), false).reshape(1, groups);
+            NDArray combined = coefficients.matMul(g.reshape(groups, -1)).reshape(g.getShape().slice(1));
+            out.put(name, combined);
+        });
+        return out;
+    }
+
+    /** &lt;grad_g, d&gt; for every group, for a change d given per tensor (same names), in float64. */
+    double[] dot(Map<String, NDArray> change) {
+        try (NDArray d = flatten(change, false);
+             NDArray column = d.reshape(-1, 1);
+             NDArray product = flat.matMul(column)) {
+            return product.toDoubleArray();
+        }
+    }
+
+    /** (G, P) float64 when grouped, (P) float64 otherwise, tensors in {@link #grads}' order. */
+    private NDArray flatten(Map<String, NDArray> arrays, boolean grouped) {
+        NDList parts = new NDList(grads.size());
+        for (String name : grads.keySet()) {
+            NDArray a = arrays.get(name);
+            if (a == null) {
+                throw new IllegalStateException("no " + name + " among " + arrays.keySet());
+            }
+            parts.add(grouped ? a.reshape(groups, -1) : a.reshape(-1));
+        }
+        try (NDArray joined = NDArrays.concat(parts, grouped ? 1 : 0)) {
+            return joined.toType(DataType.FLOAT64, true);
+        }
+    }
+
+    static double dot(double[] x, double[] y) {
+        double total = 0;
+        for (int i = 0; i < x.length; i++) {
+            total += x[i] * y[i];
+        }
+        return total;
+    }
+
+    @Override
+    public void close() {
+        flat.close();
+    }
+}
