@@ -11,6 +11,7 @@ import dev.untangle.model.Gpt;
 import dev.untangle.model.GptWeights;
 import dev.untangle.preference.ControlSource;
 import dev.untangle.preference.PreferenceTrainer;
+import dev.untangle.report.RunSummary;
 import dev.untangle.tokenizer.Gpt2Tokenizer;
 
 import java.nio.file.Path;
@@ -70,6 +71,12 @@ final class PreferenceJob {
     static void print(PreferenceTrainer.Summary s) {
         System.out.printf("train: %d steps in %.1f s; cases %s; %d skipped; switches %s; final loss %s; checkpoint %s%n",
                 s.steps(), s.seconds(), s.cases(), s.skippedSteps(), s.switches(), s.finalLossType(), s.lastCheckpoint());
+        double overhead = s.probeOverhead(RunSummary.WARMUP_STEPS);
+        if (Double.isFinite(overhead)) {
+            System.out.printf("train: probe overhead in this run: probe step %.1f ms / plain step %.1f ms = %.3f "
+                            + "(medians after %d steps)%n", 1e3 * s.medianSeconds(true, RunSummary.WARMUP_STEPS),
+                    1e3 * s.medianSeconds(false, RunSummary.WARMUP_STEPS), overhead, RunSummary.WARMUP_STEPS);
+        }
         if (s.stopReason() != null) {
             System.out.println("train: STOPPED: " + s.stopReason());
         }

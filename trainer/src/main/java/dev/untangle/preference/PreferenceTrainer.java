@@ -66,9 +66,30 @@ public final class PreferenceTrainer {
         }
     }
 
-    /** What happened, for the end-of-run summary. */
+    /**
+     * What happened, for the end-of-run summary. {@code stepSeconds} holds the wall time of every step of
+     * this invocation, and whether it was probed, in order: the probe's overhead inside the run itself.
+     */
     public record Summary(long steps, Map<String, Long> cases, long skippedSteps, List<String> switches,
-                          double seconds, Path lastCheckpoint, String finalLossType, String stopReason) {
+                          double seconds, Path lastCheckpoint, String finalLossType, String stopReason,
+                          List<TimedStep> stepSeconds) {
+        /** Median probe step over median plain step, both after the first {@code warmup} steps; NaN without both. */
+        public double probeOverhead(int warmup) {
+            return medianSeconds(true, warmup) / medianSeconds(false, warmup);
+        }
+
+        public double medianSeconds(boolean probed, int warmup) {
+            double[] v = stepSeconds.stream().skip(warmup).filter(t -> t.probed() == probed)
+                    .mapToDouble(TimedStep::seconds).sorted().toArray();
+            if (v.length == 0) {
+                return Double.NaN;
+            }
+            return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        }
+    }
+
+    /** One step's wall time (forward, backward, probe, optimizer, extras, re-scoring) and its kind. */
+    public record TimedStep(boolean probed, double seconds) {
     }
 
     private final Settings settings;
@@ -127,6 +148,7 @@ public final class PreferenceTrainer {
             EpochCursor cursor = new EpochCursor(train.size(), settings.seed(), epoch, position);
             Map<Integer, double[]> referenceCache = new HashMap<>();
             Map<String, Long> cases = new LinkedHashMap<>();
+            List<TimedStep> timed = new ArrayList<>();
             List<String> switches = new ArrayList<>();
             Progress progress = new Progress(out, "train", settings.steps());
             long skipped = 0;
@@ -210,6 +232,7 @@ public final class PreferenceTrainer {
                 sink.step(event);
                 stepsRun++;
                 cases.merge(event.caseLabel() == null ? "no_probe" : event.caseLabel(), 1L, Long::sum);
+                timed.add(new TimedStep(outcome.probed(), outcome.stepSeconds()));
                 if ("npo".equals(lossType) && !settings.npoPerPair() && outcome.probed() && outcome.applied()) {
                     updateNpoScales(extra, outcome, loss.beta(), indices(outcome));
                 }
@@ -237,7 +260,7 @@ public final class PreferenceTrainer {
                 }
             }
             return new Summary(stepsRun, cases, skipped, switches,
-                    (System.nanoTime() - start) / 1e9, last, lossType, stopReason);
+                    (System.nanoTime() - start) / 1e9, last, lossType, stopReason, List.copyOf(timed));
         }
     }
 

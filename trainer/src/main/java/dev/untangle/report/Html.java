@@ -88,6 +88,9 @@ final class Html {
                 .map(Map.Entry::toString).map(e -> e.replace("=", ": ")).collect(Collectors.joining(", "))));
         rows.add(row("median step seconds", fmt(s.medianStepSeconds(), 3)));
         rows.add(row("median probe seconds", fmt(s.medianProbeSeconds(), 3)));
+        rows.add(row("probe step / plain step (medians after " + RunSummary.WARMUP_STEPS + " steps)",
+                Double.isFinite(s.probeOverhead()) ? fmt(s.probeOverhead(), 3) + " (" + fmt(s.medianProbeStepSeconds(), 3)
+                        + " s / " + fmt(s.medianPlainStepSeconds(), 3) + " s)" : "n/a (needs probe and plain steps: --probe-every 2)"));
         rows.add(row("median tokens/s", fmt(s.medianTokensPerSecond(), 1)));
         rows.add(row("unreadable lines", Integer.toString(log.badLines().size())));
         return rows;

@@ -19,12 +19,21 @@ import java.util.function.Function;
  * missing values are left out of every mean and median (a NaN step must not turn the summary into NaN).
  * "First" and "last" log-probs are means over the first and last {@code window} steps (up to 10): a
  * single batch mean is too noisy to compare, since every step scores a different batch.
+ *
+ * <p>Probe overhead in the run itself: the median step time of probe steps over that of plain steps,
+ * both after the first {@link #WARMUP_STEPS} steps (a run with --probe-every 2 has both kinds side by side,
+ * interleaved; NaN when either kind is missing). Probe steps include their extras and re-scoring unless the
+ * run turned those off (--no-extras, --measure-every 0).
  */
 public record RunSummary(int steps, long firstStep, long lastStep, int probeSteps, Map<String, Integer> caseCounts,
                          double meanCosine, int window, double firstChosen, double lastChosen,
                          double firstRejected, double lastRejected, int evals, double evalChosenChange,
                          double evalRejectedChange, List<Switch> switches, Map<String, Integer> alertsByKind,
-                         double medianStepSeconds, double medianProbeSeconds, double medianTokensPerSecond) {
+                         double medianStepSeconds, double medianProbeSeconds, double medianTokensPerSecond,
+                         double medianProbeStepSeconds, double medianPlainStepSeconds) {
+
+    /** Steps left out of the probe/plain step-time medians (JIT, allocator and engine warm-up). */
+    public static final int WARMUP_STEPS = 10;
 
     /** Probe cases in the order the page lists them (DESIGN.md section 1). */
     public static final List<String> CASES = List.of("ideal", "both_down", "both_up", "undefined");
@@ -70,7 +79,24 @@ public record RunSummary(int steps, long firstStep, long lastStep, int probeStep
                 mean(head, StepEvent::logpsRejected), mean(tail, StepEvent::logpsRejected),
                 evals.size(), evalChosen, evalRejected, switches(log), alerts,
                 median(steps, StepEvent::stepSeconds), median(steps, StepEvent::probeSeconds),
-                median(steps, StepEvent::tokensPerSecond));
+                median(steps, StepEvent::tokensPerSecond),
+                median(afterWarmup(steps, true), StepEvent::stepSeconds),
+                median(afterWarmup(steps, false), StepEvent::stepSeconds));
+    }
+
+    /** Probe step time over plain step time, medians after warm-up; NaN unless the run had both kinds. */
+    public double probeOverhead() {
+        return medianProbeStepSeconds / medianPlainStepSeconds;
+    }
+
+    private static List<StepEvent> afterWarmup(List<StepEvent> steps, boolean probed) {
+        List<StepEvent> out = new ArrayList<>();
+        for (int i = WARMUP_STEPS; i < steps.size(); i++) {
+            if ((steps.get(i).caseLabel() != null) == probed) {
+                out.add(steps.get(i));
+            }
+        }
+        return out;
     }
 
     /** Fraction of probe steps with this case; NaN when no step was probed. */

@@ -51,6 +51,32 @@ class RunSummaryTest {
         assertTrue(Double.isNaN(RunSummary.median(List.<Double>of(), d -> d)));
     }
 
+    /**
+     * --probe-every 2: even steps probed (0.55 s), odd steps plain (0.50 s), except the warm-up steps,
+     * which are slow (3 s) and must not count: overhead 0.55/0.50 = 1.100.
+     */
+    @Test
+    void probeOverheadIsTheRatioOfProbeAndPlainStepMediansAfterWarmup(@TempDir Path dir) throws IOException {
+        List<String> lines = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            double seconds = i < RunSummary.WARMUP_STEPS ? 3.0 : i % 2 == 0 ? 0.55 : 0.50;
+            lines.add(Json.write(timed(i, i % 2 == 0 ? "ideal" : null, seconds)));
+        }
+        RunSummary s = RunSummary.of(EventLog.read(Files.write(dir.resolve("e.jsonl"), lines), null));
+        assertEquals(0.55, s.medianProbeStepSeconds(), 1e-12);
+        assertEquals(0.50, s.medianPlainStepSeconds(), 1e-12);
+        assertEquals(1.1, s.probeOverhead(), 1e-12);
+        RunSummary probedOnly = RunSummary.of(EventLog.read(Files.write(dir.resolve("p.jsonl"),
+                List.of(Json.write(timed(0, "ideal", 1.0)))), null));
+        assertTrue(Double.isNaN(probedOnly.probeOverhead()), "no plain steps: no ratio");
+    }
+
+    private static StepEvent timed(long step, String caseLabel, double seconds) {
+        return new StepEvent(StepEvent.SCHEMA, "r", step, "t", "preference", "sigmoid", 0.5, 0.1, 1e-4, -1.0, -2.0,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, caseLabel,
+                null, null, null, null, null, null, null, null, null, seconds, null, 100.0);
+    }
+
     private static StepEvent step(long step, String loss, double chosen) {
         return new StepEvent(StepEvent.SCHEMA, "r", step, "t", "preference", loss, 0.5, 0.1, 1e-4, chosen, -2.0,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null,
