@@ -1,5 +1,6 @@
 package dev.untangle.experiment;
 
+import dev.untangle.loss.CaseTally;
 import dev.untangle.loss.EntanglementConditions;
 import dev.untangle.wire.EvalEvent;
 import dev.untangle.wire.StepEvent;
@@ -51,23 +52,12 @@ public record RunSummary(
 
     public static RunSummary of(String variant, String lossType, List<StepEvent> steps, List<EvalEvent> evals,
                                 double seconds) {
-        long probes = 0;
-        long ideal = 0;
-        long down = 0;
-        long up = 0;
-        long undefined = 0;
+        CaseTally cases = new CaseTally();
         double cosSum = 0;
         long cosCount = 0;
         for (StepEvent e : steps) {
-            if (e.caseLabel() == null) {
+            if (!cases.add(e.caseLabel())) {
                 continue;
-            }
-            probes++;
-            switch (e.caseLabel()) {
-                case EntanglementConditions.IDEAL -> ideal++;
-                case EntanglementConditions.BOTH_DOWN -> down++;
-                case EntanglementConditions.BOTH_UP -> up++;
-                default -> undefined++;
             }
             if (e.gradCosine() != null && Double.isFinite(e.gradCosine())) {
                 cosSum += e.gradCosine();
@@ -93,8 +83,9 @@ public record RunSummary(
             tail++;
         }
         EvalEvent last = evals.isEmpty() ? null : evals.get(evals.size() - 1);
-        double p = Math.max(1, probes);
-        return new RunSummary(variant, lossType, steps.size(), probes, ideal / p, down / p, up / p, undefined / p,
+        return new RunSummary(variant, lossType, steps.size(), cases.total(), share(cases, EntanglementConditions.IDEAL),
+                share(cases, EntanglementConditions.BOTH_DOWN), share(cases, EntanglementConditions.BOTH_UP),
+                share(cases, EntanglementConditions.UNDEFINED),
                 cosCount > 0 ? cosSum / cosCount : Double.NaN,
                 first(cosines), lastOf(cosines), mean(cosines),
                 first(chosen), lastOf(chosen), first(rejected), lastOf(rejected),
@@ -120,5 +111,10 @@ public record RunSummary(
 
     private static double mean(List<Double> values) {
         return values.stream().mapToDouble(Double::doubleValue).filter(Double::isFinite).average().orElse(Double.NaN);
+    }
+
+    /** Fraction of probe steps with this case; 0 (not NaN) for a run without probe steps, as the tables print. */
+    private static double share(CaseTally cases, String label) {
+        return cases.total() == 0 ? 0 : cases.fraction(label);
     }
 }

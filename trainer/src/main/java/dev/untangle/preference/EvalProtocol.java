@@ -7,15 +7,15 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.untangle.data.EncodedPair;
 import dev.untangle.loop.Batches;
-import dev.untangle.loop.GradientAlgebra;
-import dev.untangle.loop.Gradients;
 import dev.untangle.loop.Scorer;
 import dev.untangle.loop.TokenBatch;
+import dev.untangle.loss.CaseTally;
 import dev.untangle.loss.EntanglementConditions;
 import dev.untangle.loss.LossOutput;
 import dev.untangle.loss.PairLogProbs;
 import dev.untangle.loss.PreferenceLoss;
 import dev.untangle.model.Gpt;
+import dev.untangle.probe.GroupGradients;
 import dev.untangle.tokenizer.TextTokenizer;
 import dev.untangle.wire.EvalEvent;
 
@@ -25,28 +25,27 @@ import java.util.Map;
 
 /**
  * The paper's evaluation protocol on a fixed eval subset: per pair, the gradients g_w = grad lw and
- * g_l = grad ll (one backward each, single-pair forwards), their inner product, norms and cosine, the
+ * g_l = grad ll (one grouped forward and one backward per pair, as the probe), their inner product, norms and cosine, the
  * pair's case under the loss's own coefficients (DESIGN.md section 1 conditions with lambda_w, lambda_l
- * of that pair), and the eval mean log-probs. Parameters are left untouched (gradients zeroed).
+ * of that pair), and the eval mean log-probs. Parameters are left untouched (the gradients land on per-step
+ * copies).
  */
 final class EvalProtocol {
     private final Gpt policy;
-    private final ParameterStore parameters;
     private final Gpt reference;
     private final ParameterStore referenceParameters;
     private final TextTokenizer tokenizer;
     private final NDManager root;
-    private final Gradients gradients;
+    private static final double[] CHOSEN = {1, 0};
+    private static final double[] REJECTED = {0, 1};
 
-    EvalProtocol(Gpt policy, ParameterStore parameters, Gpt reference, ParameterStore referenceParameters,
+    EvalProtocol(Gpt policy, Gpt reference, ParameterStore referenceParameters,
                  TextTokenizer tokenizer, NDManager root) {
         this.policy = policy;
-        this.parameters = parameters;
         this.reference = reference;
         this.referenceParameters = referenceParameters;
         this.tokenizer = tokenizer;
         this.root = root;
-        this.gradients = new Gradients(policy);
     }
 
     EvalEvent run(String runId, long step, PreferenceLoss loss, List<EncodedPair> pairs) {
@@ -57,32 +56,31 @@ final class EvalProtocol {
         double sumIp = 0;
         double sumNw = 0;
         double sumNl = 0;
-        int ideal = 0;
-        int down = 0;
-        int up = 0;
-        int undefined = 0;
+        CaseTally cases = new CaseTally();
         int pad = tokenizer.endOfTextId();
         for (EncodedPair pair : pairs) {
             try (NDManager m = root.newSubManager()) {
                 TokenBatch c = Batches.chosen(List.of(pair), pad, m);
                 TokenBatch r = Batches.rejected(List.of(pair), pad, m);
-                double lw;
-                double ll;
-                Map<String, NDArray> gw;
-                Map<String, NDArray> gl;
+                // One forward of the pair's two rows through per-group parameter copies and one backward of
+                // lw + ll: copy 0's gradient is g_w, copy 1's is g_l (probe.GroupGradients, as the probe).
+                Map<String, NDArray> leaves = policy.groupedLeaves(m, 2);
+                double[] sums;
                 try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    Scorer.Scored sc = Scorer.score(policy, parameters, c, true);
-                    lw = Scorer.toDoubles(sc.sums())[0];
-                    collector.backward(sc.sums().sum());
-                    gw = gradients.take(m);
-                    Scorer.Scored sr = Scorer.score(policy, parameters, r, true);
-                    ll = Scorer.toDoubles(sr.sums())[0];
-                    collector.backward(sr.sums().sum());
-                    gl = gradients.take(m);
+                    Scorer.Scored s = Scorer.scoreGrouped(policy, leaves, TokenBatch.concat(c, r));
+                    sums = Scorer.toDoubles(s.sums());
+                    collector.backward(s.sums().sum());
                 }
-                double ip = GradientAlgebra.dot(gw, gl);
-                double nw = Math.sqrt(GradientAlgebra.normSquared(gw));
-                double nl = Math.sqrt(GradientAlgebra.normSquared(gl));
+                double lw = sums[0];
+                double ll = sums[1];
+                double ip;
+                double nw;
+                double nl;
+                try (GroupGradients g = GroupGradients.of(leaves)) {
+                    ip = g.quadratic(CHOSEN, REJECTED);
+                    nw = Math.sqrt(g.quadratic(CHOSEN, CHOSEN));
+                    nl = Math.sqrt(g.quadratic(REJECTED, REJECTED));
+                }
                 NDArray refC = null;
                 NDArray refR = null;
                 if (loss.needsReference() && reference != null) {
@@ -102,17 +100,13 @@ final class EvalProtocol {
                     sumCos += cond.cosine();
                     cosCount++;
                 }
-                switch (cond.caseLabel()) {
-                    case EntanglementConditions.IDEAL -> ideal++;
-                    case EntanglementConditions.BOTH_DOWN -> down++;
-                    case EntanglementConditions.BOTH_UP -> up++;
-                    default -> undefined++;
-                }
+                cases.add(cond.caseLabel());
             }
         }
         int n = pairs.size();
         return new EvalEvent(EvalEvent.SCHEMA, runId, step, Instant.now().toString(), loss.type(), n, sumLw / n,
                 sumLl / n, cosCount > 0 ? sumCos / cosCount : null, sumIp / n, sumNw / n, sumNl / n,
-                (double) ideal / n, (double) down / n, (double) up / n, (double) undefined / n);
+                cases.fraction(EntanglementConditions.IDEAL), cases.fraction(EntanglementConditions.BOTH_DOWN),
+                cases.fraction(EntanglementConditions.BOTH_UP), cases.fraction(EntanglementConditions.UNDEFINED));
     }
 }

@@ -122,7 +122,7 @@ public final class PreferenceTrainer {
         ParameterStore parameters = new ParameterStore(root, false);
         ParameterStore referenceParameters = new ParameterStore(root, false);
         PreferenceStep stepper = new PreferenceStep(policy, parameters);
-        EvalProtocol evalProtocol = new EvalProtocol(policy, parameters, reference, referenceParameters, tokenizer, root);
+        EvalProtocol evalProtocol = new EvalProtocol(policy, reference, referenceParameters, tokenizer, root);
         try (Optimizer optimizer = Optimizer.create(settings.optimizer(), settings.weightDecay(), root)) {
             long startStep = 0;
             long epoch = 0;

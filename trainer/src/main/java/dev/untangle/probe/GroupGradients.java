@@ -20,7 +20,7 @@ import java.util.Map;
  * product) gives every norm and inner product as a quadratic form, and the predictions &lt;G_w, d&gt;,
  * &lt;G_l, d&gt; for an applied change d are one matrix-vector product F d.
  */
-final class GroupGradients implements AutoCloseable {
+public final class GroupGradients implements AutoCloseable {
     private final Map<String, NDArray> grads;
     private final int groups;
     private final NDArray flat;
@@ -44,7 +44,7 @@ final class GroupGradients implements AutoCloseable {
     }
 
     /** Collects the gradients of the trainable copies (copies without a gradient are frozen tensors). */
-    static GroupGradients of(Map<String, NDArray> leaves) {
+    public static GroupGradients of(Map<String, NDArray> leaves) {
         Map<String, NDArray> grads = new LinkedHashMap<>();
         leaves.forEach((name, copies) -> {
             if (copies.hasGradient()) {
@@ -56,12 +56,12 @@ final class GroupGradients implements AutoCloseable {
         return new GroupGradients(grads);
     }
 
-    int groups() {
+    public int groups() {
         return groups;
     }
 
     /** x^T Gram y: the inner product of sum_g x_g grad_g and sum_g y_g grad_g. */
-    double quadratic(double[] x, double[] y) {
+    public double quadratic(double[] x, double[] y) {
         double total = 0;
         for (int i = 0; i < groups; i++) {
             if (x[i] == 0) {
@@ -75,7 +75,7 @@ final class GroupGradients implements AutoCloseable {
     }
 
     /** ||grad_g||, each group's own gradient norm. */
-    double[] norms() {
+    public double[] norms() {
         double[] out = new double[groups];
         for (int g = 0; g < groups; g++) {
             out[g] = Math.sqrt(gram[g][g]);

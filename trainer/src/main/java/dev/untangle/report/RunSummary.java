@@ -1,5 +1,6 @@
 package dev.untangle.report;
 
+import dev.untangle.loss.CaseTally;
 import dev.untangle.wire.Alert;
 import dev.untangle.wire.ControlAck;
 import dev.untangle.wire.EvalEvent;
@@ -44,15 +45,11 @@ public record RunSummary(int steps, long firstStep, long lastStep, int probeStep
 
     public static RunSummary of(EventLog log) {
         List<StepEvent> steps = log.steps();
+        CaseTally tally = new CaseTally();
+        steps.forEach(e -> tally.add(e.caseLabel()));
         Map<String, Integer> cases = new LinkedHashMap<>();
-        CASES.forEach(c -> cases.put(c, 0));
-        int probes = 0;
-        for (StepEvent e : steps) {
-            if (e.caseLabel() != null) {
-                probes++;
-                cases.merge(e.caseLabel(), 1, Integer::sum);
-            }
-        }
+        CASES.forEach(c -> cases.put(c, (int) tally.count(c)));
+        int probes = (int) tally.total();
         int window = Math.max(1, Math.min(10, steps.size() / 10));
         List<StepEvent> head = steps.subList(0, Math.min(window, steps.size()));
         List<StepEvent> tail = steps.subList(Math.max(0, steps.size() - window), steps.size());
