@@ -28,6 +28,7 @@ final class PreferenceJob {
         if (!Losses.isKnown(p.loss)) {
             throw new IllegalArgumentException("--loss " + p.loss + ": unknown; known: " + Losses.known());
         }
+        p.validateSpo();
         CheckpointStore store = new CheckpointStore(out.resolve("checkpoints"), 3);
         Path resumeFrom = resume ? store.latest().orElse(null) : null;
         TrainingState resumed = resumeFrom == null ? null : Checkpoints.readState(resumeFrom);
@@ -58,7 +59,8 @@ final class PreferenceJob {
                     + (resumeFrom != null ? " (resumed at step " + resumed.step() + ")" : ""));
             PreferenceTrainer.Settings settings = new PreferenceTrainer.Settings(runId, p.loss, p.lossConfig(),
                     p.optimizer, p.lr, p.weightDecay, p.steps, p.batch, Math.max(1, p.probeEvery), p.measureEvery,
-                    p.evalEvery, p.evalPairs, p.checkpointEvery, common.seed, p.maxBadSteps, !p.noExtras);
+                    p.evalEvery, p.evalPairs, p.checkpointEvery, common.seed, p.maxBadSteps, !p.noExtras, p.spoMasks,
+                    p.spoL1);
             PreferenceTrainer.Summary summary = new PreferenceTrainer(settings, policy, reference, referenceDir,
                     tokenizer, store, root, sink, controlSource, System.out).run(pairs.train(), eval, resumeFrom);
             print(summary);
