@@ -55,6 +55,7 @@ final class PreferenceJob {
             reference.freezeParameters(true);
             List<EncodedPair> eval = pairs.heldOut().subList(0, Math.min(p.evalPairs, pairs.heldOut().size()));
             System.out.println("train: run " + runId + ", loss " + (resumed != null ? resumed.lossType() : p.loss)
+                    + ("learned".equals(p.spoMasks) ? " (spo masks learned, lambda_s " + p.spoL1 + ")" : "")
                     + ", " + p.steps + " steps of " + p.batch + " pairs, policy from " + policySource
                     + (resumeFrom != null ? " (resumed at step " + resumed.step() + ")" : ""));
             PreferenceTrainer.Settings settings = new PreferenceTrainer.Settings(runId, p.loss, p.lossConfig(),
