@@ -32,12 +32,24 @@ public final class Checkpoints {
 
     public static Path save(CheckpointStore store, Gpt model, Gpt2Tokenizer tokenizer, Optimizer optimizer,
                             TrainingState state) throws IOException {
+        return save(store, model, tokenizer, optimizer, state, null);
+    }
+
+    /**
+     * As above, with {@code extra} (may be null) writing further files into the same folder before state.json, so
+     * they are part of the same atomic checkpoint (e.g. spo's learned mask head).
+     */
+    public static Path save(CheckpointStore store, Gpt model, Gpt2Tokenizer tokenizer, Optimizer optimizer,
+                            TrainingState state, CheckpointStore.Writer extra) throws IOException {
         return store.save(state.step(), dir -> {
             GptWeights.save(model, dir);
             pauseForCrashTest();
             tokenizer.save(dir);
             try (OutputStream out = Files.newOutputStream(dir.resolve(OPTIMIZER))) {
                 optimizer.save(out);
+            }
+            if (extra != null) {
+                extra.writeInto(dir);
             }
             Files.writeString(dir.resolve(STATE), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(state));
         });

@@ -29,6 +29,7 @@ final class PreferenceJob {
         if (!Losses.isKnown(p.loss)) {
             throw new IllegalArgumentException("--loss " + p.loss + ": unknown; known: " + Losses.known());
         }
+        p.validateSpo();
         CheckpointStore store = new CheckpointStore(out.resolve("checkpoints"), 3);
         Path resumeFrom = resume ? store.latest().orElse(null) : null;
         TrainingState resumed = resumeFrom == null ? null : Checkpoints.readState(resumeFrom);
@@ -55,12 +56,13 @@ final class PreferenceJob {
             reference.freezeParameters(true);
             List<EncodedPair> eval = pairs.heldOut().subList(0, Math.min(p.evalPairs, pairs.heldOut().size()));
             System.out.println("train: run " + runId + ", loss " + (resumed != null ? resumed.lossType() : p.loss)
+                    + ("learned".equals(p.spoMasks) ? " (spo masks learned, lambda_s " + p.spoL1 + ")" : "")
                     + ", " + p.steps + " steps of " + p.batch + " pairs, policy from " + policySource
                     + (resumeFrom != null ? " (resumed at step " + resumed.step() + ")" : ""));
             PreferenceTrainer.Settings settings = new PreferenceTrainer.Settings(runId, p.loss, p.lossConfig(),
                     p.optimizer, p.lr, p.weightDecay, p.steps, p.batch, Math.max(1, p.probeEvery), p.measureEvery,
-                    p.evalEvery, p.evalPairs, p.checkpointEvery, common.seed, p.maxBadSteps, !p.noExtras,
-                    p.npoPerPair());
+                    p.evalEvery, p.evalPairs, p.checkpointEvery, common.seed, p.maxBadSteps, !p.noExtras, p.spoMasks,
+                    p.spoL1, p.npoPerPair());
             PreferenceTrainer.Summary summary = new PreferenceTrainer(settings, policy, reference, referenceDir,
                     tokenizer, store, root, sink, controlSource, System.out).run(pairs.train(), eval, resumeFrom);
             print(summary);

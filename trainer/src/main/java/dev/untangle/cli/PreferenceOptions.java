@@ -30,6 +30,16 @@ final class PreferenceOptions {
     @Option(names = "--hinge-margin", defaultValue = "1.0", description = "hinge/slic margin (default: ${DEFAULT-VALUE})")
     double hingeMargin;
 
+    @Option(names = "--spo-masks", defaultValue = "fixed",
+            description = "spo token masks: fixed (0 on the responses' shared prefix and suffix) or learned (a sigmoid head "
+                    + "on the policy's hidden states, trained jointly with an L1 penalty; one extra no-grad forward per "
+                    + "step) (default: ${DEFAULT-VALUE})")
+    String spoMasks;
+
+    @Option(names = "--spo-l1", defaultValue = "0.01",
+            description = "L1 weight lambda_s of learned spo masks, >= 0 (default: ${DEFAULT-VALUE})")
+    double spoL1;
+
     @Option(names = "--lr", defaultValue = "1e-4", description = "learning rate (default: ${DEFAULT-VALUE})")
     double lr;
 
@@ -80,6 +90,17 @@ final class PreferenceOptions {
             case "pair" -> true;
             default -> throw new IllegalArgumentException("--npo-form: expected batch or pair, got '" + npoForm + "'");
         };
+    }
+
+    /** Checks the spo options, naming the option in the message. */
+    void validateSpo() {
+        if (!"fixed".equals(spoMasks) && !"learned".equals(spoMasks)) {
+            throw new IllegalArgumentException("--spo-masks " + spoMasks + ": expected fixed or learned");
+        }
+        if (!(spoL1 >= 0) || Double.isInfinite(spoL1)) {
+            throw new IllegalArgumentException("--spo-l1 " + spoL1 + ": must be a finite number >= 0 (the L1 weight "
+                    + "lambda_s of learned spo masks)");
+        }
     }
 
     LossConfig lossConfig() {

@@ -47,11 +47,15 @@ public final class Scorer {
 
     /** Scores without recording a graph (reference model, re-scoring after a step, evals). */
     public static double[] scoreNoGrad(Block model, ParameterStore parameters, TokenBatch batch) {
+        return toDoubles(scoreDetached(model, parameters, batch).sums());
+    }
+
+    /** {@link #score} in inference mode without recording a graph: every value, none differentiable. */
+    public static Scored scoreDetached(Block model, ParameterStore parameters, TokenBatch batch) {
         boolean gradMode = ai.djl.pytorch.jni.JniUtils.isGradMode();
         ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         try {
-            Scored s = score(model, parameters, batch, false);
-            return toDoubles(s.sums());
+            return score(model, parameters, batch, false);
         } finally {
             ai.djl.pytorch.jni.JniUtils.setGradMode(gradMode);
         }

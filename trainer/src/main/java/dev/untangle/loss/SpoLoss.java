@@ -8,8 +8,9 @@ import dev.untangle.nd.Scalars;
  * follows from its conditions (DESIGN.md section 1, Mitigations): the margin uses only the tokens that carry
  * the preference, lw_m = sum_t m_t*log pi(y_w,t|...), masks m in [0,1]. The trainer supplies the masked
  * log-probs (policy and reference, masked alike) in {@link PairLogProbs}; the loss on them is the sigmoid loss,
- * so the coefficients are those of {@link SigmoidLoss} with respect to the masked log-probs. Learned masks add
- * {@link #maskPenalty}.
+ * so the coefficients are those of {@link SigmoidLoss} with respect to the masked log-probs. Masks are fixed
+ * (SequenceBatch.sharedTokenMasks) or learned ({@link dev.untangle.spo.MaskHead}, whose objective adds
+ * {@link #maskPenalty}); either way they are constants for the language model.
  */
 public final class SpoLoss implements PreferenceLoss {
     private final double beta;

@@ -17,9 +17,12 @@ import dev.untangle.loss.EntanglementConditions;
 import dev.untangle.loss.LossConfig;
 import dev.untangle.loss.Losses;
 import dev.untangle.loss.PreferenceLoss;
+import dev.untangle.loss.SpoLoss;
 import dev.untangle.model.Gpt;
 import dev.untangle.probe.PreferenceStep;
 import dev.untangle.probe.StepOutcome;
+import dev.untangle.spo.LearnedMasks;
+import dev.untangle.spo.MaskHead;
 import dev.untangle.tokenizer.Gpt2Tokenizer;
 import dev.untangle.wire.ControlAck;
 import dev.untangle.wire.ControlCommand;
@@ -49,20 +52,37 @@ public final class PreferenceTrainer {
      * @param probeEvery   probe every k steps (1 = every step)
      * @param measureEvery re-score the batch after every m-th probe step to measure the change
      * @param maxBadSteps  stop after this many non-finite steps in a row
+     * @param spoMasks     spo's token masks: "fixed" (shared prefix/suffix masked out) or "learned" (a
+     *                     {@link MaskHead} trained jointly, {@link LearnedMasks}; one extra no-grad policy
+     *                     forward on every spo step)
+     * @param spoL1        lambda_s, the L1 weight of learned masks (&gt;= 0)
      * @param npoPerPair   npo in its exact per-pair form (PreferenceStep.Scales#PER_PAIR: every npo step is a
      *                     probe step over 2B parameter copies) instead of the batch form
      */
     public record Settings(String runId, String lossType, LossConfig lossConfig, String optimizer, double lr,
                            double weightDecay, long steps, int batchSize, int probeEvery, int measureEvery,
                            int evalEvery, int evalPairs, int checkpointEvery, long seed, int maxBadSteps,
-                           boolean extras, boolean npoPerPair) {
-        /** npo in its batch form. */
+                           boolean extras, String spoMasks, double spoL1, boolean npoPerPair) {
+        public static final String FIXED_MASKS = "fixed";
+        public static final String LEARNED_MASKS = "learned";
+        public static final double DEFAULT_SPO_L1 = 0.01;
+
+        public Settings {
+            if (!FIXED_MASKS.equals(spoMasks) && !LEARNED_MASKS.equals(spoMasks)) {
+                throw new IllegalArgumentException("spo masks '" + spoMasks + "': expected fixed or learned");
+            }
+            if (!(spoL1 >= 0) || Double.isInfinite(spoL1)) {
+                throw new IllegalArgumentException("spo L1 weight lambda_s must be a finite number >= 0, got " + spoL1);
+            }
+        }
+
+        /** Fixed spo masks (spo's behaviour before learned masks existed). */
         public Settings(String runId, String lossType, LossConfig lossConfig, String optimizer, double lr,
                         double weightDecay, long steps, int batchSize, int probeEvery, int measureEvery,
                         int evalEvery, int evalPairs, int checkpointEvery, long seed, int maxBadSteps,
                         boolean extras) {
             this(runId, lossType, lossConfig, optimizer, lr, weightDecay, steps, batchSize, probeEvery, measureEvery,
-                    evalEvery, evalPairs, checkpointEvery, seed, maxBadSteps, extras, false);
+                    evalEvery, evalPairs, checkpointEvery, seed, maxBadSteps, extras, FIXED_MASKS, DEFAULT_SPO_L1, false);
         }
     }
 
@@ -123,7 +143,15 @@ public final class PreferenceTrainer {
         ParameterStore referenceParameters = new ParameterStore(root, false);
         PreferenceStep stepper = new PreferenceStep(policy, parameters);
         EvalProtocol evalProtocol = new EvalProtocol(policy, reference, referenceParameters, tokenizer, root);
-        try (Optimizer optimizer = Optimizer.create(settings.optimizer(), settings.weightDecay(), root)) {
+        try (Optimizer optimizer = Optimizer.create(settings.optimizer(), settings.weightDecay(), root);
+             MaskHead maskHead = Settings.LEARNED_MASKS.equals(settings.spoMasks())
+                     ? new MaskHead(policy.config().width(), settings.optimizer(), settings.lr(), settings.spoL1(), root)
+                     : null) {
+            // The head exists for the whole run with learned masks (a control switch may start spo mid-run), and
+            // travels in every checkpoint; it is used on spo steps only.
+            LearnedMasks learnedMasks = maskHead == null ? null
+                    : new LearnedMasks(maskHead, policy, parameters, reference, referenceParameters);
+            CheckpointStore.Writer maskHeadFiles = maskHead == null ? null : maskHead::save;
             long startStep = 0;
             long epoch = 0;
             long position = 0;
@@ -142,6 +170,11 @@ public final class PreferenceTrainer {
                     applied.addAll(state.appliedCommandIds());
                     badInRow = state.consecutiveBadSteps();
                     extra.putAll(state.extra());
+                    if (maskHead != null && MaskHead.savedIn(resume)) {
+                        maskHead.load(resume);
+                    } else if (maskHead != null) {
+                        out.println("train: " + resume + " has no spo mask head; learned masks start from the initial head");
+                    }
                 }
             }
             PreferenceLoss loss = Losses.create(lossType, settings.lossConfig());
@@ -172,7 +205,8 @@ public final class PreferenceTrainer {
                         }
                         String action = command.action();
                         State snapshot = new State(step, cursor, lossType, applied, badInRow, extra);
-                        last = Checkpoints.save(store, policy, tokenizer, optimizer, snapshot.toTrainingState(settings, referenceDir));
+                        last = Checkpoints.save(store, policy, tokenizer, optimizer, snapshot.toTrainingState(settings, referenceDir),
+                                maskHeadFiles);
                         if (ControlCommand.Action.SWITCH_LOSS.wire().equals(action)) {
                             String from = lossType;
                             lossType = command.lossType();
@@ -201,6 +235,8 @@ public final class PreferenceTrainer {
                 } while (paused);
 
                 StepOutcome outcome;
+                Double maskMeanChosen = null;
+                Double maskMeanRejected = null;
                 try (NDManager stepManager = root.newSubManager()) {
                     int[] indices = cursor.next(settings.batchSize());
                     List<EncodedPair> pairs = new ArrayList<>(indices.length);
@@ -208,13 +244,22 @@ public final class PreferenceTrainer {
                         pairs.add(train.get(i));
                     }
                     int pad = tokenizer.endOfTextId();
-                    TokenBatch[] both = "spo".equals(lossType) ? Batches.sparse(pairs, pad, stepManager)
+                    boolean spo = "spo".equals(lossType);
+                    boolean learned = spo && learnedMasks != null;
+                    TokenBatch[] both = spo && !learned ? Batches.sparse(pairs, pad, stepManager)
                             : new TokenBatch[] {Batches.chosen(pairs, pad, stepManager), Batches.rejected(pairs, pad, stepManager)};
-                    TokenBatch chosenBatch = both[0];
-                    TokenBatch rejectedBatch = both[1];
-                    double[][] refs = loss.needsReference()
+                    // Learned masks: one extra no-grad policy forward gives the masks; the batches carry them.
+                    LearnedMasks.Prepared masked = learned ? learnedMasks.prepare(indices, both[0], both[1], stepManager) : null;
+                    TokenBatch chosenBatch = learned ? masked.chosen() : both[0];
+                    TokenBatch rejectedBatch = learned ? masked.rejected() : both[1];
+                    double[][] refs = learned ? new double[][] {masked.refChosen(), masked.refRejected()}
+                            : loss.needsReference()
                             ? referenceLogProbs(indices, chosenBatch, rejectedBatch, referenceParameters, referenceCache)
                             : new double[][] {null, null};
+                    if (spo) {
+                        maskMeanChosen = LearnedMasks.meanResponseMask(chosenBatch);
+                        maskMeanRejected = LearnedMasks.meanResponseMask(rejectedBatch);
+                    }
                     boolean npo = "npo".equals(lossType);
                     boolean perPair = npo && settings.npoPerPair();
                     double[][] scales = npo && !perPair ? npoScales(extra, indices.length) : new double[][] {null, null};
@@ -227,8 +272,12 @@ public final class PreferenceTrainer {
                                     perPair ? PreferenceStep.Scales.PER_PAIR
                                             : npo && probe ? PreferenceStep.Scales.BATCH : PreferenceStep.Scales.GIVEN),
                             probe, measure, probe && settings.extras(), stepManager);
+                    if (learned && outcome.applied()) {
+                        learnedMasks.update(masked, (SpoLoss) loss, stepManager);
+                    }
                 }
-                StepEvent event = StepEvents.of(settings.runId(), step, loss, settings.lr(), outcome);
+                StepEvent event = StepEvents.of(settings.runId(), step, loss, settings.lr(), outcome, maskMeanChosen,
+                        maskMeanRejected);
                 sink.step(event);
                 stepsRun++;
                 cases.merge(event.caseLabel() == null ? "no_probe" : event.caseLabel(), 1L, Long::sum);
@@ -256,7 +305,8 @@ public final class PreferenceTrainer {
                 }
                 if (badInRow == 0 && (lastStep || (settings.checkpointEvery() > 0 && (step + 1) % settings.checkpointEvery() == 0))) {
                     State snapshot = new State(step + 1, cursor, lossType, applied, badInRow, extra);
-                    last = Checkpoints.save(store, policy, tokenizer, optimizer, snapshot.toTrainingState(settings, referenceDir));
+                    last = Checkpoints.save(store, policy, tokenizer, optimizer, snapshot.toTrainingState(settings, referenceDir),
+                            maskHeadFiles);
                 }
             }
             return new Summary(stepsRun, cases, skipped, switches,

@@ -16,7 +16,9 @@ final class StepEvents {
     private StepEvents() {
     }
 
-    static StepEvent of(String runId, long step, PreferenceLoss loss, double lr, StepOutcome o) {
+    /** {@code maskMeanChosen}/{@code maskMeanRejected}: spo's batch mean token masks, null for other losses. */
+    static StepEvent of(String runId, long step, PreferenceLoss loss, double lr, StepOutcome o, Double maskMeanChosen,
+                        Double maskMeanRejected) {
         double[] lw = o.chosenLogProbs();
         double[] ll = o.rejectedLogProbs();
         double[] rc = o.rewardsChosen();
@@ -69,7 +71,7 @@ final class StepEvents {
                 caseLabel, predictedChosen, predictedRejected, orNull(o.measuredDeltaChosen()),
                 orNull(o.measuredDeltaRejected()), orNull(o.meanDeltaChosen()), orNull(o.meanDeltaRejected()),
                 null, o.probed() ? orNull(o.ches()) : null, o.probed() ? orNull(o.responseEntropy()) : null, o.stepSeconds(),
-                o.probeSeconds(), o.tokens() / Math.max(o.stepSeconds(), 1e-9));
+                o.probeSeconds(), o.tokens() / Math.max(o.stepSeconds(), 1e-9), maskMeanChosen, maskMeanRejected);
     }
 
     private static double mean(double[] values) {

@@ -84,7 +84,8 @@ class ConstructedEntanglementTest {
             reference.freezeParameters(true);
             List<EncodedPair> train = pairs(64, 5, tokenizer.endOfTextId());
             PreferenceTrainer.Settings settings = new PreferenceTrainer.Settings(loss, loss, LossConfig.defaults(),
-                    "sgd", 0.5, 0.0, STEPS, 8, 1, 1, 0, 0, 0, 1, 5, false, npoPerPair);
+                    "sgd", 0.5, 0.0, STEPS, 8, 1, 1, 0, 0, 0, 1, 5, false, PreferenceTrainer.Settings.FIXED_MASKS,
+                    PreferenceTrainer.Settings.DEFAULT_SPO_L1, npoPerPair);
             PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
             new PreferenceTrainer(settings, policy, reference, null, tokenizer,
                     new CheckpointStore(dir.resolve(loss + (npoPerPair ? "-pair" : "")), 1), root, events, ControlSource.NONE, quiet)
