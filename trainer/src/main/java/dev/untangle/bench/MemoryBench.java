@@ -44,7 +44,12 @@ final class MemoryBench {
             lastArrays = arrays;
             lastRss = rss;
             if (step % every == 0 || step == steps - 1) {
-                out.printf("  step %5d  root arrays %6d  RSS %7.1f MB%n", step + 1, arrays, rss / 1024.0);
+                Runtime heap = Runtime.getRuntime();
+                // RSS = Java heap (committed) + native (libtorch allocations, allocator caches, JIT, threads):
+                // printing the heap beside it tells which one grows.
+                out.printf("  step %5d  root arrays %6d  RSS %7.1f MB  Java heap used %6.1f / committed %6.1f MB%n",
+                        step + 1, arrays, rss / 1024.0, (heap.totalMemory() - heap.freeMemory()) / 1048576.0,
+                        heap.totalMemory() / 1048576.0);
             }
         }
         return new Result(firstArrays, lastArrays, maxArrays, firstRss, lastRss, maxRss);
