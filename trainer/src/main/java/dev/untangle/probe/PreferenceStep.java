@@ -71,6 +71,7 @@ public final class PreferenceStep {
         Map<String, NDArray> lossGradient;
         double ches = Double.NaN;
         double entropy = Double.NaN;
+        double headInner = Double.NaN;
         double[] chosenWeights = null;
         double[] rejectedWeights = null;
         double rawNormChosen = Double.NaN;
@@ -110,6 +111,7 @@ public final class PreferenceStep {
             if (extras) {
                 ches = Extras.ches(c, r, in.chosen(), in.rejected());
                 entropy = Extras.responseEntropy(c, r, in.chosen(), in.rejected());
+                headInner = probe ? Extras.headInnerProduct(c, r, in.chosen(), in.rejected(), chosenWeights, rejectedWeights) : Double.NaN;
             }
         }
         double lossValue = out.loss().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
@@ -156,7 +158,7 @@ public final class PreferenceStep {
                 java.util.Arrays.stream(out.slope()).sum(),
                 probe, ip, normChosen, normRejected, predictedChosen, predictedRejected, measuredChosen,
                 measuredRejected, meanDeltaChosen, meanDeltaRejected, ches, entropy, gradNorm, skip == null, skip,
-                probeSeconds, (System.nanoTime() - start) / 1e9, tokens, rawNormChosen, rawNormRejected);
+                probeSeconds, (System.nanoTime() - start) / 1e9, tokens, rawNormChosen, rawNormRejected, headInner);
     }
 
     private static double sum(double[] values) {

@@ -11,6 +11,8 @@ package dev.untangle.probe;
  * sum_i k_i of the loss (npo uses it to turn ||G_w|| into its next stop-gradient scale).
  * {@code rawNormChosen}/{@code rawNormRejected} are ||G_w||, ||G_l|| before npo's in-step normalization
  * (PreferenceStep.Inputs#normalizeInStep); equal to the norms above otherwise; NaN without a probe.
+ * {@code headInnerProduct} is the output layer's part of {@code innerProduct} in closed form from forward
+ * values (Extras#headInnerProduct); NaN unless the step had a probe and extras.
  */
 public record StepOutcome(
         double loss,
@@ -39,5 +41,6 @@ public record StepOutcome(
         double stepSeconds,
         long tokens,
         double rawNormChosen,
-        double rawNormRejected) {
+        double rawNormRejected,
+        double headInnerProduct) {
 }
