@@ -74,7 +74,7 @@ final class PreferenceOptions {
     @Option(names = "--max-bad-steps", defaultValue = "5", description = "stop after this many non-finite steps in a row (default: ${DEFAULT-VALUE})")
     int maxBadSteps;
 
-    @Option(names = "--no-extras", description = "skip CHES and response entropy on probe steps")
+    @Option(names = "--no-extras", description = "skip CHES, response entropy and the head-only inner product on probe steps")
     boolean noExtras;
 
     @Option(names = "--npo-form", defaultValue = "batch",

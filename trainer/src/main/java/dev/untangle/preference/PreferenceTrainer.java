@@ -355,7 +355,7 @@ public final class PreferenceTrainer {
      * conditions): the stop-gradient scales are the k-weighted mean gradient norms of the previous probe
      * step, s = ||sum_i k_i g^i|| / sum_i k_i, used for the slopes k_i (and for whole steps without a
      * probe); on probe steps PreferenceStep rescales G_w and G_l with this step's own norms
-     * (Inputs#normalizeInStep). The first npo step uses s = 1 for the slopes.
+     * (PreferenceStep.Scales#BATCH). The first npo step uses s = 1 for the slopes.
      */
     private static double[][] npoScales(Map<String, Double> extra, int batch) {
         double sw = extra.getOrDefault("npo_scale_chosen", 1.0);

@@ -70,7 +70,8 @@ final class StepEvents {
                 ip, normChosen, normRejected, cosine, lambda, lambda, o.nllAlpha(), ratioChosen, ratioRejected,
                 caseLabel, predictedChosen, predictedRejected, orNull(o.measuredDeltaChosen()),
                 orNull(o.measuredDeltaRejected()), orNull(o.meanDeltaChosen()), orNull(o.meanDeltaRejected()),
-                null, o.probed() ? orNull(o.ches()) : null, o.probed() ? orNull(o.responseEntropy()) : null, o.stepSeconds(),
+                o.probed() ? finiteOrNull(o.headInnerProduct()) : null, o.probed() ? orNull(o.ches()) : null,
+                o.probed() ? orNull(o.responseEntropy()) : null, o.stepSeconds(),
                 o.probeSeconds(), o.tokens() / Math.max(o.stepSeconds(), 1e-9), maskMeanChosen, maskMeanRejected);
     }
 
@@ -80,6 +81,14 @@ final class StepEvents {
             s += v;
         }
         return s / values.length;
+    }
+
+    /**
+     * The head-only inner product is a diagnostic beside grad_inner_product, not a measurement the monitor
+     * acts on: NaN (not computed: no probe, --no-extras, no hidden states) and non-finite logits both give null.
+     */
+    private static Double finiteOrNull(double v) {
+        return Double.isFinite(v) ? v : null;
     }
 
     /** NaN here means "not measured on this step". */

@@ -4,13 +4,35 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.untangle.loop.Scorer;
 import dev.untangle.loop.TokenBatch;
+import dev.untangle.tokenmap.HeadInnerProduct;
 
 /**
  * Cheap per-batch diagnostics from forward values only (DESIGN.md section 1, related diagnostics).
- * Both run on detached values, never on the graph.
+ * All run on detached values, never on the graph.
  */
 final class Extras {
     private Extras() {
+    }
+
+    /**
+     * Head part of the probe's inner product, &lt;M_w, M_l&gt; with M_w = sum_i a_i sum_t mask*(onehot(target) -
+     * softmax(logits))_t h_t^T (V,d) and M_l likewise with b_i (DESIGN.md section 1, "Why the inner product is
+     * large"), in float64 from the forward values alone: how much of {@code grad_inner_product} the output
+     * layer carries. {@code chosenWeights}/{@code rejectedWeights} are the weights a_i, b_i that built G_w and
+     * G_l. The math and the choice between the two equal forms (head gradients A^T H, or the Gram form
+     * sum((A_w A_l^T) .* (H_w H_l^T)), whichever needs fewer multiply-adds) are in {@link HeadInnerProduct}.
+     *
+     * <p>Untied head: equals &lt;G_w, G_l&gt; restricted to lm_head.weight. Tied head (GPT-2's default): the
+     * gradient of the shared matrix wte also collects the embedding-lookup rows, so this is the head's
+     * contribution only, &lt;G_w, G_l&gt; of the head matmul with the hidden states held fixed, not the inner
+     * product of the whole wte gradients. NaN when the model returned no hidden states.
+     */
+    static double headInnerProduct(Scorer.Scored chosen, Scorer.Scored rejected, TokenBatch chosenBatch,
+                                   TokenBatch rejectedBatch, double[] chosenWeights, double[] rejectedWeights) {
+        if (chosen.hidden() == null || rejected.hidden() == null) {
+            return Double.NaN;
+        }
+        return HeadInnerProduct.of(chosen, chosenBatch, chosenWeights, rejected, rejectedBatch, rejectedWeights);
     }
 
     /**

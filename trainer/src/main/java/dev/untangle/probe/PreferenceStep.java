@@ -210,6 +210,7 @@ public final class PreferenceStep {
             long diagnosticsStart = System.nanoTime();
             double ches = Double.NaN;
             double entropy = Double.NaN;
+            double headInner = Double.NaN;
             if (extras && grouped) {
                 Scorer.Scored c = scored.rows(0, batch);
                 Scorer.Scored r = scored.rows(batch, 2L * batch);
@@ -217,6 +218,7 @@ public final class PreferenceStep {
                 TokenBatch rb = both.rows(batch, 2 * batch);
                 ches = Extras.ches(c, r, cb, rb);
                 entropy = Extras.responseEntropy(c, r, cb, rb);
+                headInner = Extras.headInnerProduct(c, r, cb, rb, chosenWeights, rejectedWeights);
             }
             double measuredChosen = Double.NaN;
             double measuredRejected = Double.NaN;
@@ -237,7 +239,7 @@ public final class PreferenceStep {
                     Arrays.stream(out.slope()).sum(),
                     grouped, ip, normChosen, normRejected, predictedChosen, predictedRejected, measuredChosen,
                     measuredRejected, meanDeltaChosen, meanDeltaRejected, ches, entropy, gradNorm, skip == null, skip,
-                    probeNanos / 1e9, (System.nanoTime() - start) / 1e9, tokens, rawNormChosen, rawNormRejected);
+                    probeNanos / 1e9, (System.nanoTime() - start) / 1e9, tokens, rawNormChosen, rawNormRejected, headInner);
         } finally {
             if (grads != null) {
                 grads.close();

@@ -10,13 +10,15 @@ package dev.untangle.probe;
  * the mean deltas are the plain batch-mean changes of lw and ll, for people. {@code slopeSum} is
  * sum_i k_i of the loss (npo uses it to turn ||G_w|| into its next stop-gradient scale).
  * {@code rawNormChosen}/{@code rawNormRejected} are ||G_w||, ||G_l|| before npo's in-step normalization
- * (PreferenceStep.Inputs#normalizeInStep); equal to the norms above otherwise; NaN without a probe.
+ * (PreferenceStep.Scales#BATCH); equal to the norms above otherwise; NaN without a probe.
  *
  * <p>Times: {@code stepSeconds} is the whole step (forward, backward, probe, optimizer, extras, re-scoring);
  * {@code probeSeconds} the part of it that a plain step does not do at all (the float64 Gram and
  * predictions, the extras, the re-scoring). The probe's single grouped forward and backward replace the
  * plain ones and are not separable; their cost shows as probe-step time over plain-step time (bench probe,
  * or a run with --probe-every 2).
+ * {@code headInnerProduct} is the output layer's part of {@code innerProduct} in closed form from forward
+ * values (Extras#headInnerProduct); NaN unless the step had a probe and extras.
  */
 public record StepOutcome(
         double loss,
@@ -45,5 +47,6 @@ public record StepOutcome(
         double stepSeconds,
         long tokens,
         double rawNormChosen,
-        double rawNormRejected) {
+        double rawNormRejected,
+        double headInnerProduct) {
 }
