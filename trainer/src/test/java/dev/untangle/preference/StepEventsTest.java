@@ -57,7 +57,7 @@ class StepEventsTest {
                                   PreferenceStep.Inputs in, boolean probe, boolean extras, NDManager m) throws Exception {
         try (NDManager step = m.newSubManager()) {
             StepOutcome o = stepper.run(loss, optimizer, 1e-3, in, probe, false, extras, step);
-            String json = Json.write(StepEvents.of("run-1", 3, loss, 1e-3, o));
+            String json = Json.write(StepEvents.of("run-1", 3, loss, 1e-3, o, null, null));
             JsonNode node = Json.MAPPER.readTree(json);
             if (probe && extras) {
                 assertEquals(o.headInnerProduct(), node.get("head_inner_product").asDouble(), 0.0, "the step's own value");
