@@ -73,11 +73,14 @@ final class PreferenceJob {
     static void print(PreferenceTrainer.Summary s) {
         System.out.printf("train: %d steps in %.1f s; cases %s; %d skipped; switches %s; final loss %s; checkpoint %s%n",
                 s.steps(), s.seconds(), s.cases(), s.skippedSteps(), s.switches(), s.finalLossType(), s.lastCheckpoint());
-        double overhead = s.probeOverhead(RunSummary.WARMUP_STEPS);
+        int warmup = RunSummary.WARMUP_STEPS;
+        double overhead = s.probeOverhead(warmup, false);
         if (Double.isFinite(overhead)) {
-            System.out.printf("train: probe overhead in this run: probe step %.1f ms / plain step %.1f ms = %.3f "
-                            + "(medians after %d steps)%n", 1e3 * s.medianSeconds(true, RunSummary.WARMUP_STEPS),
-                    1e3 * s.medianSeconds(false, RunSummary.WARMUP_STEPS), overhead, RunSummary.WARMUP_STEPS);
+            System.out.printf("train: probe overhead in this run (medians after %d steps): probe step %.1f ms / plain "
+                            + "step %.1f ms = %.3f; without the extras and re-scoring: %.1f ms / %.1f ms = %.3f%n", warmup,
+                    1e3 * s.medianSeconds(true, warmup, false), 1e3 * s.medianSeconds(false, warmup, false), overhead,
+                    1e3 * s.medianSeconds(true, warmup, true), 1e3 * s.medianSeconds(false, warmup, true),
+                    s.probeOverhead(warmup, true));
         }
         if (s.stopReason() != null) {
             System.out.println("train: STOPPED: " + s.stopReason());

@@ -93,14 +93,17 @@ public final class PreferenceTrainer {
     public record Summary(long steps, Map<String, Long> cases, long skippedSteps, List<String> switches,
                           double seconds, Path lastCheckpoint, String finalLossType, String stopReason,
                           List<TimedStep> stepSeconds) {
-        /** Median probe step over median plain step, both after the first {@code warmup} steps; NaN without both. */
-        public double probeOverhead(int warmup) {
-            return medianSeconds(true, warmup) / medianSeconds(false, warmup);
+        /**
+         * Median probe step over median plain step, both after the first {@code warmup} steps; NaN without both.
+         * With {@code core}, the probe steps' optional extras and re-scoring are left out of their times.
+         */
+        public double probeOverhead(int warmup, boolean core) {
+            return medianSeconds(true, warmup, core) / medianSeconds(false, warmup, core);
         }
 
-        public double medianSeconds(boolean probed, int warmup) {
+        public double medianSeconds(boolean probed, int warmup, boolean core) {
             double[] v = stepSeconds.stream().skip(warmup).filter(t -> t.probed() == probed)
-                    .mapToDouble(TimedStep::seconds).sorted().toArray();
+                    .mapToDouble(t -> core ? t.seconds() - t.diagnosticSeconds() : t.seconds()).sorted().toArray();
             if (v.length == 0) {
                 return Double.NaN;
             }
@@ -108,8 +111,11 @@ public final class PreferenceTrainer {
         }
     }
 
-    /** One step's wall time (forward, backward, probe, optimizer, extras, re-scoring) and its kind. */
-    public record TimedStep(boolean probed, double seconds) {
+    /**
+     * One step's wall time (forward, backward, probe, optimizer, extras, re-scoring), its kind, and the part
+     * spent on the optional extras and re-scoring.
+     */
+    public record TimedStep(boolean probed, double seconds, double diagnosticSeconds) {
     }
 
     private final Settings settings;
@@ -281,7 +287,7 @@ public final class PreferenceTrainer {
                 sink.step(event);
                 stepsRun++;
                 cases.merge(event.caseLabel() == null ? "no_probe" : event.caseLabel(), 1L, Long::sum);
-                timed.add(new TimedStep(outcome.probed(), outcome.stepSeconds()));
+                timed.add(new TimedStep(outcome.probed(), outcome.stepSeconds(), outcome.diagnosticSeconds()));
                 if ("npo".equals(lossType) && !settings.npoPerPair() && outcome.probed() && outcome.applied()) {
                     updateNpoScales(extra, outcome, loss.beta(), indices(outcome));
                 }

@@ -233,13 +233,15 @@ public final class PreferenceStep {
                 meanDeltaChosen = meanChange(lw, lwAfter);
                 meanDeltaRejected = meanChange(ll, llAfter);
             }
-            probeNanos += System.nanoTime() - diagnosticsStart;
+            long diagnosticNanos = System.nanoTime() - diagnosticsStart;
+            probeNanos += diagnosticNanos;
             long tokens = in.chosen().tokens() + in.rejected().tokens();
             return new StepOutcome(lossValue, lw, ll, out.rewardsChosen(), out.rewardsRejected(), out.nllAlpha(),
                     Arrays.stream(out.slope()).sum(),
                     grouped, ip, normChosen, normRejected, predictedChosen, predictedRejected, measuredChosen,
                     measuredRejected, meanDeltaChosen, meanDeltaRejected, ches, entropy, gradNorm, skip == null, skip,
-                    probeNanos / 1e9, (System.nanoTime() - start) / 1e9, tokens, rawNormChosen, rawNormRejected, headInner);
+                    probeNanos / 1e9, (System.nanoTime() - start) / 1e9, tokens, rawNormChosen, rawNormRejected, headInner,
+                    diagnosticNanos / 1e9);
         } finally {
             if (grads != null) {
                 grads.close();

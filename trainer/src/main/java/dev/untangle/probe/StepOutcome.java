@@ -14,7 +14,8 @@ package dev.untangle.probe;
  *
  * <p>Times: {@code stepSeconds} is the whole step (forward, backward, probe, optimizer, extras, re-scoring);
  * {@code probeSeconds} the part of it that a plain step does not do at all (the float64 Gram and
- * predictions, the extras, the re-scoring). The probe's single grouped forward and backward replace the
+ * predictions, the extras, the re-scoring); {@code diagnosticSeconds} the extras and re-scoring alone (optional
+ * work a probe step can skip with --no-extras and --measure-every 0). The probe's single grouped forward and backward replace the
  * plain ones and are not separable; their cost shows as probe-step time over plain-step time (bench probe,
  * or a run with --probe-every 2).
  * {@code headInnerProduct} is the output layer's part of {@code innerProduct} in closed form from forward
@@ -48,5 +49,6 @@ public record StepOutcome(
         long tokens,
         double rawNormChosen,
         double rawNormRejected,
-        double headInnerProduct) {
+        double headInnerProduct,
+        double diagnosticSeconds) {
 }
