@@ -58,8 +58,10 @@ final class PreferenceOptions {
     @Option(names = "--probe-every", defaultValue = "1", description = "measure entanglement every k steps (default: ${DEFAULT-VALUE})")
     int probeEvery;
 
-    @Option(names = "--measure-every", defaultValue = "1",
-            description = "re-score the batch after every m-th probe step to measure the real change; 0 = never (default: ${DEFAULT-VALUE})")
+    @Option(names = "--measure-every", defaultValue = "10",
+            description = "on every m-th probe step, re-score the batch after the update (measured_delta_*) and "
+                    + "compute the extras (ches, response_entropy, head_inner_product); together they cost about half "
+                    + "a step; 0 = never (default: ${DEFAULT-VALUE})")
     int measureEvery;
 
     @Option(names = "--eval-every", defaultValue = "25", description = "paper's eval protocol every n steps; 0 = never (default: ${DEFAULT-VALUE})")

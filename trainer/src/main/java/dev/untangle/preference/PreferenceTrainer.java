@@ -50,7 +50,8 @@ public final class PreferenceTrainer {
 
     /**
      * @param probeEvery   probe every k steps (1 = every step)
-     * @param measureEvery re-score the batch after every m-th probe step to measure the change
+     * @param measureEvery re-score the batch after every m-th probe step to measure the change; the extras
+     *                     (when {@code extras}) run on the same steps
      * @param maxBadSteps  stop after this many non-finite steps in a row
      * @param spoMasks     spo's token masks: "fixed" (shared prefix/suffix masked out) or "learned" (a
      *                     {@link MaskHead} trained jointly, {@link LearnedMasks}; one extra no-grad policy
@@ -277,7 +278,7 @@ public final class PreferenceTrainer {
                             new PreferenceStep.Inputs(chosenBatch, rejectedBatch, refs[0], refs[1], scales[0], scales[1],
                                     perPair ? PreferenceStep.Scales.PER_PAIR
                                             : npo && probe ? PreferenceStep.Scales.BATCH : PreferenceStep.Scales.GIVEN),
-                            probe, measure, probe && settings.extras(), stepManager);
+                            probe, measure, measure && settings.extras(), stepManager);
                     if (learned && outcome.applied()) {
                         learnedMasks.update(masked, (SpoLoss) loss, stepManager);
                     }

@@ -41,7 +41,7 @@ class DeadRunTest {
         Path init = RunFixture.tinySft(data, dir.resolve("sft"));
         Path run = dir.resolve("dead");
         List<String> args = new ArrayList<>(RunFixture.train(data, init, run, STEPS));
-        args.addAll(List.of("--beta", "0", "--loss", "sigmoid"));
+        args.addAll(List.of("--beta", "0", "--loss", "sigmoid", "--measure-every", "1"));
         RunFixture.Cli cli = RunFixture.cli(args.toArray(String[]::new));
         assertEquals(0, cli.exitCode(), cli.out() + cli.err());
 
