@@ -30,6 +30,7 @@ final class PreferenceJob {
             throw new IllegalArgumentException("--loss " + p.loss + ": unknown; known: " + Losses.known());
         }
         p.validateSpo();
+        boolean npoPerPair = p.npoPerPair(); // an unknown --npo-form fails here, before any work
         CheckpointStore store = new CheckpointStore(out.resolve("checkpoints"), 3);
         Path resumeFrom = resume ? store.latest().orElse(null) : null;
         TrainingState resumed = resumeFrom == null ? null : Checkpoints.readState(resumeFrom);
@@ -62,7 +63,7 @@ final class PreferenceJob {
             PreferenceTrainer.Settings settings = new PreferenceTrainer.Settings(runId, p.loss, p.lossConfig(),
                     p.optimizer, p.lr, p.weightDecay, p.steps, p.batch, Math.max(1, p.probeEvery), p.measureEvery,
                     p.evalEvery, p.evalPairs, p.checkpointEvery, common.seed, p.maxBadSteps, !p.noExtras, p.spoMasks,
-                    p.spoL1, p.npoPerPair());
+                    p.spoL1, npoPerPair);
             PreferenceTrainer.Summary summary = new PreferenceTrainer(settings, policy, reference, referenceDir,
                     tokenizer, store, root, sink, controlSource, System.out).run(pairs.train(), eval, resumeFrom);
             print(summary);

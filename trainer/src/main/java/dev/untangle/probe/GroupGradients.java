@@ -1,8 +1,6 @@
 package dev.untangle.probe;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 
 import java.util.LinkedHashMap;
@@ -16,14 +14,15 @@ import java.util.Map;
  * on the chosen rows, cl holds b_i on the rejected rows.
  *
  * <p>Inner products are over ALL parameters and accumulated in double precision (DESIGN.md section 1):
- * the gradients are flattened once into a (G, P) float64 matrix F; the Gram matrix F F^T (G x G, one float64
- * product) gives every norm and inner product as a quadratic form, and the predictions &lt;G_w, d&gt;,
- * &lt;G_l, d&gt; for an applied change d are one matrix-vector product F d.
+ * each tensor's (G, n) gradient is converted to float64 once; the Gram matrix F F^T (G x G, summed over
+ * the tensors' float64 products) gives every norm and inner product as a quadratic form, and the
+ * predictions &lt;G_w, d&gt;, &lt;G_l, d&gt; for an applied change d are float64 matrix-vector products F d.
  */
 public final class GroupGradients implements AutoCloseable {
     private final Map<String, NDArray> grads;
     private final int groups;
-    private final NDArray flat;
+    /** Per tensor its gradient as a (G, n) float64 matrix: the one conversion every product reuses. */
+    private final Map<String, NDArray> wide = new LinkedHashMap<>();
     private final double[][] gram;
 
     /** @param grads per trainable tensor its (G, ...) gradient, in the optimizer's name order */
@@ -33,12 +32,19 @@ public final class GroupGradients implements AutoCloseable {
         }
         this.grads = grads;
         this.groups = Math.toIntExact(grads.values().iterator().next().getShape().get(0));
-        this.flat = flatten(grads, true);
-        try (NDArray transposed = flat.transpose(); NDArray product = flat.matMul(transposed)) {
-            double[] g = product.toDoubleArray();
-            gram = new double[groups][groups];
-            for (int i = 0; i < groups; i++) {
-                System.arraycopy(g, i * groups, gram[i], 0, groups);
+        gram = new double[groups][groups];
+        // Per tensor: one float64 conversion and one (G, n) x (n, G) product; the partial Gram matrices
+        // are added in Java doubles. No (G, P) concatenation: that would copy every gradient twice.
+        for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+            NDArray g64 = e.getValue().reshape(groups, -1).toType(DataType.FLOAT64, true);
+            wide.put(e.getKey(), g64);
+            try (NDArray transposed = g64.transpose(); NDArray product = g64.matMul(transposed)) {
+                double[] g = product.toDoubleArray();
+                for (int i = 0; i < groups; i++) {
+                    for (int j = 0; j < groups; j++) {
+                        gram[i][j] += g[i * groups + j];
+                    }
+                }
             }
         }
     }
@@ -96,26 +102,21 @@ public final class GroupGradients implements AutoCloseable {
 
     /** &lt;grad_g, d&gt; for every group, for a change d given per tensor (same names), in float64. */
     double[] dot(Map<String, NDArray> change) {
-        try (NDArray d = flatten(change, false);
-             NDArray column = d.reshape(-1, 1);
-             NDArray product = flat.matMul(column)) {
-            return product.toDoubleArray();
-        }
-    }
-
-    /** (G, P) float64 when grouped, (P) float64 otherwise, tensors in {@link #grads}' order. */
-    private NDArray flatten(Map<String, NDArray> arrays, boolean grouped) {
-        NDList parts = new NDList(grads.size());
-        for (String name : grads.keySet()) {
-            NDArray a = arrays.get(name);
-            if (a == null) {
-                throw new IllegalStateException("no " + name + " among " + arrays.keySet());
+        double[] out = new double[groups];
+        for (Map.Entry<String, NDArray> e : wide.entrySet()) {
+            NDArray d = change.get(e.getKey());
+            if (d == null) {
+                throw new IllegalStateException("no " + e.getKey() + " among " + change.keySet());
             }
-            parts.add(grouped ? a.reshape(groups, -1) : a.reshape(-1));
+            try (NDArray column = d.reshape(-1, 1).toType(DataType.FLOAT64, true);
+                 NDArray product = e.getValue().matMul(column)) {
+                double[] p = product.toDoubleArray();
+                for (int g = 0; g < groups; g++) {
+                    out[g] += p[g];
+                }
+            }
         }
-        try (NDArray joined = NDArrays.concat(parts, grouped ? 1 : 0)) {
-            return joined.toType(DataType.FLOAT64, true);
-        }
+        return out;
     }
 
     static double dot(double[] x, double[] y) {
@@ -128,6 +129,6 @@ public final class GroupGradients implements AutoCloseable {
 
     @Override
     public void close() {
-        flat.close();
+        wide.values().forEach(NDArray::close);
     }
 }
