@@ -11,7 +11,6 @@ import dev.untangle.model.Gpt;
 import dev.untangle.model.GptWeights;
 import dev.untangle.preference.ControlSource;
 import dev.untangle.preference.PreferenceTrainer;
-import dev.untangle.report.RunSummary;
 import dev.untangle.tokenizer.Gpt2Tokenizer;
 
 import java.nio.file.Path;
@@ -31,6 +30,12 @@ final class PreferenceJob {
         }
         p.validateSpo();
         boolean npoPerPair = p.npoPerPair(); // an unknown --npo-form fails here, before any work
+        if (p.probeEvery < 1) {
+            throw new IllegalArgumentException("--probe-every " + p.probeEvery + ": must be >= 1 (1 = every step)");
+        }
+        if (p.measureEvery < 0) {
+            throw new IllegalArgumentException("--measure-every " + p.measureEvery + ": must be >= 0 (0 = never)");
+        }
         CheckpointStore store = new CheckpointStore(out.resolve("checkpoints"), 3);
         Path resumeFrom = resume ? store.latest().orElse(null) : null;
         TrainingState resumed = resumeFrom == null ? null : Checkpoints.readState(resumeFrom);
@@ -61,7 +66,7 @@ final class PreferenceJob {
                     + ", " + p.steps + " steps of " + p.batch + " pairs, policy from " + policySource
                     + (resumeFrom != null ? " (resumed at step " + resumed.step() + ")" : ""));
             PreferenceTrainer.Settings settings = new PreferenceTrainer.Settings(runId, p.loss, p.lossConfig(),
-                    p.optimizer, p.lr, p.weightDecay, p.steps, p.batch, Math.max(1, p.probeEvery), p.measureEvery,
+                    p.optimizer, p.lr, p.weightDecay, p.steps, p.batch, p.probeEvery, p.measureEvery,
                     p.evalEvery, p.evalPairs, p.checkpointEvery, common.seed, p.maxBadSteps, !p.noExtras, p.spoMasks,
                     p.spoL1, npoPerPair);
             PreferenceTrainer.Summary summary = new PreferenceTrainer(settings, policy, reference, referenceDir,
@@ -74,14 +79,13 @@ final class PreferenceJob {
     static void print(PreferenceTrainer.Summary s) {
         System.out.printf("train: %d steps in %.1f s; cases %s; %d skipped; switches %s; final loss %s; checkpoint %s%n",
                 s.steps(), s.seconds(), s.cases(), s.skippedSteps(), s.switches(), s.finalLossType(), s.lastCheckpoint());
-        int warmup = RunSummary.WARMUP_STEPS;
-        double overhead = s.probeOverhead(warmup, false);
+        double overhead = s.probeOverhead(false);
         if (Double.isFinite(overhead)) {
             System.out.printf("train: probe overhead in this run (medians after %d steps): probe step %.1f ms / plain "
-                            + "step %.1f ms = %.3f; without the extras and re-scoring: %.1f ms / %.1f ms = %.3f%n", warmup,
-                    1e3 * s.medianSeconds(true, warmup, false), 1e3 * s.medianSeconds(false, warmup, false), overhead,
-                    1e3 * s.medianSeconds(true, warmup, true), 1e3 * s.medianSeconds(false, warmup, true),
-                    s.probeOverhead(warmup, true));
+                            + "step %.1f ms = %.3f; without the extras and re-scoring: %.1f ms / %.1f ms = %.3f%n",
+                    PreferenceTrainer.TIMING_WARMUP_STEPS, 1e3 * s.medianSeconds(true, false),
+                    1e3 * s.medianSeconds(false, false), overhead, 1e3 * s.medianSeconds(true, true),
+                    1e3 * s.medianSeconds(false, true), s.probeOverhead(true));
         }
         if (s.stopReason() != null) {
             System.out.println("train: STOPPED: " + s.stopReason());

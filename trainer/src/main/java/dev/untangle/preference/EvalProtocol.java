@@ -16,6 +16,7 @@ import dev.untangle.loss.PairLogProbs;
 import dev.untangle.loss.PreferenceLoss;
 import dev.untangle.model.Gpt;
 import dev.untangle.probe.GroupGradients;
+import dev.untangle.probe.PreferenceStep;
 import dev.untangle.tokenizer.TextTokenizer;
 import dev.untangle.wire.EvalEvent;
 
@@ -87,8 +88,12 @@ final class EvalProtocol {
                     refC = m.create(new float[] {(float) Scorer.scoreNoGrad(reference, referenceParameters, c)[0]});
                     refR = m.create(new float[] {(float) Scorer.scoreNoGrad(reference, referenceParameters, r)[0]});
                 }
+                // npo's coefficients depend on the norms: give it this pair's own (its per-pair form).
+                boolean npo = "npo".equals(loss.type());
+                NDArray scaleC = npo ? m.create(new float[] {(float) (nw + PreferenceStep.NORM_EPS)}) : null;
+                NDArray scaleR = npo ? m.create(new float[] {(float) (nl + PreferenceStep.NORM_EPS)}) : null;
                 LossOutput coefficients = loss.compute(new PairLogProbs(m.create(new float[] {(float) lw}),
-                        m.create(new float[] {(float) ll}), refC, refR, c.tokenCounts(), r.tokenCounts(), null, null));
+                        m.create(new float[] {(float) ll}), refC, refR, c.tokenCounts(), r.tokenCounts(), scaleC, scaleR));
                 EntanglementConditions cond = EntanglementConditions.of(ip, nw, nl,
                         coefficients.lambdaChosen()[0], coefficients.lambdaRejected()[0]);
                 sumLw += lw;

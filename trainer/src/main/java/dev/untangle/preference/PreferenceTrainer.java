@@ -32,6 +32,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -39,6 +40,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Preference training with the entanglement probe: every step publishes a {@link StepEvent}, every
@@ -87,23 +89,30 @@ public final class PreferenceTrainer {
         }
     }
 
+    /** Steps of each invocation left out of the step-time medians (JIT, allocator and engine warm-up). */
+    public static final int TIMING_WARMUP_STEPS = 10;
+
+    /** Step times kept per kind for the medians: the most recent ones, so a week-long run holds a bounded list. */
+    public static final int TIMING_WINDOW = 1000;
+
     /**
-     * What happened, for the end-of-run summary. {@code stepSeconds} holds the wall time of every step of
-     * this invocation, and whether it was probed, in order: the probe's overhead inside the run itself.
+     * What happened, for the end-of-run summary. {@code stepSeconds} holds the wall times of the last
+     * {@link #TIMING_WINDOW} probe steps and the last {@link #TIMING_WINDOW} plain steps of this invocation
+     * after its first {@link #TIMING_WARMUP_STEPS}: the probe's overhead inside the run itself.
      */
     public record Summary(long steps, Map<String, Long> cases, long skippedSteps, List<String> switches,
                           double seconds, Path lastCheckpoint, String finalLossType, String stopReason,
                           List<TimedStep> stepSeconds) {
         /**
-         * Median probe step over median plain step, both after the first {@code warmup} steps; NaN without both.
-         * With {@code core}, the probe steps' optional extras and re-scoring are left out of their times.
+         * Median probe step over median plain step; NaN without both kinds. With {@code core}, the probe steps'
+         * optional extras and re-scoring are left out of their times.
          */
-        public double probeOverhead(int warmup, boolean core) {
-            return medianSeconds(true, warmup, core) / medianSeconds(false, warmup, core);
+        public double probeOverhead(boolean core) {
+            return medianSeconds(true, core) / medianSeconds(false, core);
         }
 
-        public double medianSeconds(boolean probed, int warmup, boolean core) {
-            double[] v = stepSeconds.stream().skip(warmup).filter(t -> t.probed() == probed)
+        public double medianSeconds(boolean probed, boolean core) {
+            double[] v = stepSeconds.stream().filter(t -> t.probed() == probed)
                     .mapToDouble(t -> core ? t.seconds() - t.diagnosticSeconds() : t.seconds()).sorted().toArray();
             if (v.length == 0) {
                 return Double.NaN;
@@ -188,7 +197,9 @@ public final class PreferenceTrainer {
             EpochCursor cursor = new EpochCursor(train.size(), settings.seed(), epoch, position);
             Map<Integer, double[]> referenceCache = new HashMap<>();
             Map<String, Long> cases = new LinkedHashMap<>();
-            List<TimedStep> timed = new ArrayList<>();
+            ArrayDeque<TimedStep> probeTimes = new ArrayDeque<>();
+            ArrayDeque<TimedStep> plainTimes = new ArrayDeque<>();
+            long timedSteps = 0;
             List<String> switches = new ArrayList<>();
             Progress progress = new Progress(out, "train", settings.steps());
             long skipped = 0;
@@ -272,8 +283,9 @@ public final class PreferenceTrainer {
                     double[][] scales = npo && !perPair ? npoScales(extra, indices.length) : new double[][] {null, null};
                     // npo's per-pair form measures every pair's gradients on every step: each step is a probe step.
                     boolean probe = perPair || step % settings.probeEvery() == 0;
-                    boolean measure = probe && settings.measureEvery() > 0
-                            && (step / settings.probeEvery()) % settings.measureEvery() == 0;
+                    // Counted in probe steps: with npo's per-pair form every step is one.
+                    long probeIndex = perPair ? step : step / settings.probeEvery();
+                    boolean measure = probe && settings.measureEvery() > 0 && probeIndex % settings.measureEvery() == 0;
                     outcome = stepper.run(loss, optimizer, settings.lr(),
                             new PreferenceStep.Inputs(chosenBatch, rejectedBatch, refs[0], refs[1], scales[0], scales[1],
                                     perPair ? PreferenceStep.Scales.PER_PAIR
@@ -288,7 +300,13 @@ public final class PreferenceTrainer {
                 sink.step(event);
                 stepsRun++;
                 cases.merge(event.caseLabel() == null ? "no_probe" : event.caseLabel(), 1L, Long::sum);
-                timed.add(new TimedStep(outcome.probed(), outcome.stepSeconds(), outcome.diagnosticSeconds()));
+                if (++timedSteps > TIMING_WARMUP_STEPS) {
+                    ArrayDeque<TimedStep> kind = outcome.probed() ? probeTimes : plainTimes;
+                    kind.addLast(new TimedStep(outcome.probed(), outcome.stepSeconds(), outcome.diagnosticSeconds()));
+                    if (kind.size() > TIMING_WINDOW) {
+                        kind.removeFirst();
+                    }
+                }
                 if ("npo".equals(lossType) && !settings.npoPerPair() && outcome.probed() && outcome.applied()) {
                     updateNpoScales(extra, outcome, loss.beta(), indices(outcome));
                 }
@@ -317,7 +335,8 @@ public final class PreferenceTrainer {
                 }
             }
             return new Summary(stepsRun, cases, skipped, switches,
-                    (System.nanoTime() - start) / 1e9, last, lossType, stopReason, List.copyOf(timed));
+                    (System.nanoTime() - start) / 1e9, last, lossType, stopReason,
+                    Stream.concat(probeTimes.stream(), plainTimes.stream()).toList());
         }
     }
 

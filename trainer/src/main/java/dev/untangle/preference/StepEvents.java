@@ -72,7 +72,8 @@ final class StepEvents {
                 orNull(o.measuredDeltaRejected()), orNull(o.meanDeltaChosen()), orNull(o.meanDeltaRejected()),
                 o.probed() ? finiteOrNull(o.headInnerProduct()) : null, o.probed() ? orNull(o.ches()) : null,
                 o.probed() ? orNull(o.responseEntropy()) : null, o.stepSeconds(),
-                o.probeSeconds(), o.tokens() / Math.max(o.stepSeconds(), 1e-9), maskMeanChosen, maskMeanRejected);
+                o.probeSeconds(), o.tokens() / Math.max(o.stepSeconds(), 1e-9), finiteOrNull(maskMeanChosen),
+                finiteOrNull(maskMeanRejected));
     }
 
     private static double mean(double[] values) {
@@ -89,6 +90,11 @@ final class StepEvents {
      */
     private static Double finiteOrNull(double v) {
         return Double.isFinite(v) ? v : null;
+    }
+
+    /** A batch without response tokens has no mean mask: null in the event, never NaN. */
+    private static Double finiteOrNull(Double v) {
+        return v == null ? null : finiteOrNull(v.doubleValue());
     }
 
     /** NaN here means "not measured on this step". */

@@ -77,7 +77,7 @@ public final class PreferenceStep {
     }
 
     /** Added to per-pair gradient norms so a sequence without a gradient (no response token) divides by eps. */
-    static final double NORM_EPS = 1e-8;
+    public static final double NORM_EPS = 1e-8;
 
     public PreferenceStep(Gpt model, ParameterStore parameterStore) {
         this.model = model;
@@ -161,7 +161,10 @@ public final class PreferenceStep {
             if (grads != null) {
                 rawNormChosen = Math.sqrt(grads.quadratic(cw, cw));
                 rawNormRejected = Math.sqrt(grads.quadratic(cl, cl));
-                if (in.scales() == Scales.BATCH && in.chosenScale() != null && in.rejectedScale() != null) {
+                // Only when both weight sums are positive: with label smoothing the slopes k_i can be negative
+                // (u beyond ln((1-eps)/eps)), and a factor <= 0 would flip or zero the update.
+                if (in.scales() == Scales.BATCH && in.chosenScale() != null && in.rejectedScale() != null
+                        && sum(chosenWeights) > 0 && sum(rejectedWeights) > 0) {
                     double fw = in.chosenScale()[0] * sum(chosenWeights) / rawNormChosen;
                     double fl = in.rejectedScale()[0] * sum(rejectedWeights) / rawNormRejected;
                     if (Double.isFinite(fw) && Double.isFinite(fl)) {

@@ -1,6 +1,7 @@
 package dev.untangle.report;
 
 import dev.untangle.loss.CaseTally;
+import dev.untangle.preference.PreferenceTrainer;
 import dev.untangle.wire.Alert;
 import dev.untangle.wire.ControlAck;
 import dev.untangle.wire.EvalEvent;
@@ -23,8 +24,9 @@ import java.util.function.Function;
  *
  * <p>Probe overhead in the run itself: the median step time of probe steps over that of plain steps,
  * both after the first {@link #WARMUP_STEPS} steps (a run with --probe-every 2 has both kinds side by side,
- * interleaved; NaN when either kind is missing). Probe steps include their extras and re-scoring unless the
- * run turned those off (--no-extras, --measure-every 0).
+ * interleaved; NaN when either kind is missing). A probe step is one whose event carries the probe's lambda
+ * fields (a skipped plain step also says case undefined, but has no lambda). Probe step times include the
+ * re-scoring and extras of the measured probe steps (every --measure-every-th, default 10th).
  */
 public record RunSummary(int steps, long firstStep, long lastStep, int probeSteps, Map<String, Integer> caseCounts,
                          double meanCosine, int window, double firstChosen, double lastChosen,
@@ -34,7 +36,7 @@ public record RunSummary(int steps, long firstStep, long lastStep, int probeStep
                          double medianProbeStepSeconds, double medianPlainStepSeconds) {
 
     /** Steps left out of the probe/plain step-time medians (JIT, allocator and engine warm-up). */
-    public static final int WARMUP_STEPS = 10;
+    public static final int WARMUP_STEPS = PreferenceTrainer.TIMING_WARMUP_STEPS;
 
     /** Probe cases in the order the page lists them (DESIGN.md section 1). */
     public static final List<String> CASES = List.of("ideal", "both_down", "both_up", "undefined");
@@ -89,7 +91,7 @@ public record RunSummary(int steps, long firstStep, long lastStep, int probeStep
     private static List<StepEvent> afterWarmup(List<StepEvent> steps, boolean probed) {
         List<StepEvent> out = new ArrayList<>();
         for (int i = WARMUP_STEPS; i < steps.size(); i++) {
-            if ((steps.get(i).caseLabel() != null) == probed) {
+            if ((steps.get(i).lambdaChosen() != null) == probed) {
                 out.add(steps.get(i));
             }
         }

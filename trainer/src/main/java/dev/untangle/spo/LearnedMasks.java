@@ -51,10 +51,6 @@ public final class LearnedMasks {
         this.referenceParameters = referenceParameters;
     }
 
-    public MaskHead head() {
-        return head;
-    }
-
     /**
      * Masks for one step. {@code chosen} and {@code rejected} are the plain batches (mask = response mask, 0/1)
      * of the pairs {@code indices} (their positions in the training set, the reference cache's key).

@@ -103,20 +103,6 @@ public final class MaskHead implements AutoCloseable {
         }
     }
 
-    public double l1() {
-        return l1;
-    }
-
-    /** u, as float32 values (a copy). */
-    public float[] weight() {
-        return weight.toFloatArray();
-    }
-
-    /** c. */
-    public float bias() {
-        return bias.toFloatArray()[0];
-    }
-
     /** m_t * responseMask (B,T) from the current head, no graph, in {@code hidden}'s manager. */
     public NDArray masks(NDArray hidden, NDArray responseMask) {
         boolean gradMode = ai.djl.pytorch.jni.JniUtils.isGradMode();

@@ -155,6 +155,58 @@ class PreferenceStepTest {
         }
     }
 
+    /**
+     * npo's batch rescaling must not flip the update: with label smoothing 0.1 and a margin far past
+     * ln(0.9/0.1) every slope k_i is negative (k = 0.9*sigmoid(-u) - 0.1*sigmoid(u)), so the weight sums are
+     * negative and a rescale factor would be too. The probe step then applies the loss's own gradient, the
+     * same update as a plain npo step with the same scales.
+     */
+    @Test
+    void npoBatchRescaleNeverFlipsTheUpdate() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Gpt probed = tinyModel(m, 29);
+            Gpt plain = tinyModel(m, 29);
+            TokenBatch[] b = TinyBatches.pairs(m, 3, VOCAB, 31, 2);
+            ParameterStore store = new ParameterStore(m, false);
+            double[] lw = Scorer.scoreNoGrad(plain, store, b[0]);
+            double[] ll = Scorer.scoreNoGrad(plain, store, b[1]);
+            double[] refC = new double[3];
+            double[] refR = new double[3];
+            for (int i = 0; i < 3; i++) {
+                refC[i] = lw[i] - 100; // u = 0.1 * (100 + 100) = 20 per pair
+                refR[i] = ll[i] + 100;
+            }
+            double[] ones = {1, 1, 1};
+            PreferenceLoss npo = Losses.create("npo", LossConfig.defaults().withLabelSmoothing(0.1));
+            Map<String, float[]> before = snapshot(plain);
+            try (Optimizer sgd1 = Optimizer.create("sgd", 0, m); Optimizer sgd2 = Optimizer.create("sgd", 0, m);
+                 NDManager step = m.newSubManager()) {
+                StepOutcome batchForm = new PreferenceStep(probed, new ParameterStore(m, false)).run(npo, sgd1, 1.0,
+                        new PreferenceStep.Inputs(b[0], b[1], refC, refR, ones, ones, PreferenceStep.Scales.BATCH),
+                        true, false, false, step);
+                StepOutcome given = new PreferenceStep(plain, new ParameterStore(m, false)).run(npo, sgd2, 1.0,
+                        new PreferenceStep.Inputs(b[0], b[1], refC, refR, ones, ones), false, false, false, step);
+                assertTrue(batchForm.slopeSum() < 0, "the construction needs negative slopes: " + batchForm.slopeSum());
+                Map<String, float[]> afterBatch = snapshot(probed);
+                Map<String, float[]> afterGiven = snapshot(plain);
+                double maxDiff = 0;
+                double maxDelta = 0;
+                for (String name : before.keySet()) {
+                    for (int i = 0; i < before.get(name).length; i++) {
+                        double dg = afterGiven.get(name)[i] - before.get(name)[i];
+                        double dp = afterBatch.get(name)[i] - before.get(name)[i];
+                        maxDiff = Math.max(maxDiff, Math.abs(dg - dp));
+                        maxDelta = Math.max(maxDelta, Math.abs(dg));
+                    }
+                }
+                assertTrue(maxDelta > 1e-7, "the loss must move the weights: " + maxDelta);
+                assertTrue(maxDiff <= 1e-6 + 1e-5 * maxDelta, "batch-form update differs from the loss gradient by "
+                        + maxDiff + " (largest " + maxDelta + ")");
+                assertTrue(given.applied() && batchForm.applied());
+            }
+        }
+    }
+
     /** With plain SGD and a small step the first-order prediction matches the re-scored change within 5%. */
     @Test
     void sgdPredictionMatchesMeasuredChange() {

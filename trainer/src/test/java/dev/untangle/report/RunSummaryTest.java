@@ -71,9 +71,11 @@ class RunSummaryTest {
         assertTrue(Double.isNaN(probedOnly.probeOverhead()), "no plain steps: no ratio");
     }
 
+    /** A probe step (caseLabel non-null) carries the probe's lambda fields, a plain step none. */
     private static StepEvent timed(long step, String caseLabel, double seconds) {
+        Double lambda = caseLabel == null ? null : 1.0;
         return new StepEvent(StepEvent.SCHEMA, "r", step, "t", "preference", "sigmoid", 0.5, 0.1, 1e-4, -1.0, -2.0,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, caseLabel,
+                null, null, null, null, null, null, null, null, lambda, lambda, null, null, null, caseLabel,
                 null, null, null, null, null, null, null, null, null, seconds, null, 100.0);
     }
 
