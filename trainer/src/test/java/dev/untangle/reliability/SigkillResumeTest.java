@@ -24,9 +24,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -69,15 +71,18 @@ class SigkillResumeTest {
         awaitOrKill(p, () -> stepLines(events) >= 3);
         kill(p);
         kills++;
-        assertLatestIsComplete(store, null);
-        // 2) mid-checkpoint-write: resumed, killed while the next checkpoint folder is partial
+        assertLatestIsComplete(store, null, Optional.empty());
+        // 2) mid-checkpoint-write: resumed, killed while the next checkpoint folder is partial. A kill
+        // mid-step may already have left a partial folder (even one with its state, if it landed between
+        // the state file and the rename): only a folder that appears now counts.
         Optional<Path> before = store.latest();
+        Set<Path> leftovers = partialFolders(store);
         p = child(data, init, run, true, true);
         resumes++;
-        awaitOrKill(p, () -> partialFolder(store).isPresent());
+        awaitOrKill(p, () -> newPartialFolder(store, leftovers).isPresent());
         kill(p);
         kills++;
-        assertLatestIsComplete(store, before.orElse(null));
+        assertLatestIsComplete(store, before.orElse(null), newPartialFolder(store, leftovers));
         // 3) mid-step again, further along
         int linesBefore = stepLines(events);
         p = child(data, init, run, true, false);
@@ -85,15 +90,16 @@ class SigkillResumeTest {
         awaitOrKill(p, () -> stepLines(events) >= linesBefore + 4);
         kill(p);
         kills++;
-        assertLatestIsComplete(store, null);
+        assertLatestIsComplete(store, null, Optional.empty());
         // 4) mid-checkpoint-write again
         before = store.latest();
+        Set<Path> leftoversAgain = partialFolders(store);
         p = child(data, init, run, true, true);
         resumes++;
-        awaitOrKill(p, () -> partialFolder(store).isPresent());
+        awaitOrKill(p, () -> newPartialFolder(store, leftoversAgain).isPresent());
         kill(p);
         kills++;
-        assertLatestIsComplete(store, before.orElse(null));
+        assertLatestIsComplete(store, before.orElse(null), newPartialFolder(store, leftoversAgain));
         // 5) resume in-process to the end
         List<String> finish = new ArrayList<>(RunFixture.train(data, init, run, STEPS));
         finish.add("--resume");
@@ -181,11 +187,12 @@ class SigkillResumeTest {
     }
 
     /** latest names a complete checkpoint (state + optimizer + loadable weights), never a partial folder. */
-    private static void assertLatestIsComplete(CheckpointStore store, Path expected) throws Exception {
+    private static void assertLatestIsComplete(CheckpointStore store, Path expected, Optional<Path> killedWrite)
+            throws Exception {
         Path latest = store.latest().orElseThrow(() -> new AssertionError("no latest checkpoint after the kill"));
         if (expected != null) {
             assertEquals(expected, latest, "a kill mid-write must leave the previous checkpoint as latest");
-            Path partial = partialFolder(store).orElseThrow(() -> new AssertionError("the kill should leave a partial folder"));
+            Path partial = killedWrite.orElseThrow(() -> new AssertionError("the kill should leave a partial folder"));
             assertNotEquals(latest, partial);
             assertFalse(Files.exists(partial.resolve(Checkpoints.STATE)), "the partial folder was killed before its state");
         }
@@ -194,6 +201,24 @@ class SigkillResumeTest {
         assertTrue(Files.size(latest.resolve(Checkpoints.OPTIMIZER)) > 0);
         try (NDManager m = NDManager.newBaseManager()) {
             assertTrue(GptWeights.load(latest, m).config().parameterCount() > 0);
+        }
+    }
+
+    private static Set<Path> partialFolders(CheckpointStore store) throws IOException {
+        if (!Files.isDirectory(store.root())) {
+            return Set.of();
+        }
+        try (Stream<Path> entries = Files.list(store.root())) {
+            return entries.filter(e -> e.getFileName().toString().contains(".partial-")).collect(Collectors.toSet());
+        }
+    }
+
+    /** A partial folder that was not there before (the write this child was killed in). */
+    private static Optional<Path> newPartialFolder(CheckpointStore store, Set<Path> before) {
+        try {
+            return partialFolders(store).stream().filter(p -> !before.contains(p)).findFirst();
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 
