@@ -12,7 +12,7 @@ final class KafkaOptions {
     String bootstrapServers;
 
     @Option(names = "--kafka-config", description = "Kafka client properties file (e.g. security.protocol=SASL_SSL, sasl.jaas.config); "
-            + "values may be ${env:NAME} or ${file:path} so secrets stay out of the file")
+            + "values may be $${env:NAME} or $${file:path} so secrets stay out of the file")
     Path kafkaConfig;
 
     @Option(names = "--metrics-port", defaultValue = "9403", description = "port of the Prometheus /metrics endpoint; 0 = any free port (default: ${DEFAULT-VALUE})")

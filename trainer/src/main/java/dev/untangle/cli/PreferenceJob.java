@@ -36,6 +36,20 @@ final class PreferenceJob {
         if (p.measureEvery < 0) {
             throw new IllegalArgumentException("--measure-every " + p.measureEvery + ": must be >= 0 (0 = never)");
         }
+        // Options of one loss given with another are kept (a control command may switch the job to that
+        // loss mid-run), but said.
+        if (!"spo".equals(p.loss) && "learned".equals(p.spoMasks)) {
+            System.out.println("train: note: --spo-masks learned applies to spo steps only; this job starts with "
+                    + p.loss + " (it takes effect if the job is switched to spo)");
+        }
+        if (npoPerPair && !"npo".equals(p.loss)) {
+            System.out.println("train: note: --npo-form pair applies to npo steps only; this job starts with "
+                    + p.loss + " (it takes effect if the job is switched to npo)");
+        }
+        if (npoPerPair && p.probeEvery > 1) {
+            System.out.println("train: note: with --npo-form pair every npo step is a probe step (its per-pair "
+                    + "gradients are the probe); --probe-every " + p.probeEvery + " applies to other losses only");
+        }
         CheckpointStore store = new CheckpointStore(out.resolve("checkpoints"), 3);
         Path resumeFrom = resume ? store.latest().orElse(null) : null;
         TrainingState resumed = resumeFrom == null ? null : Checkpoints.readState(resumeFrom);

@@ -72,7 +72,8 @@ final class StepEvents {
                 orNull(o.measuredDeltaRejected()), orNull(o.meanDeltaChosen()), orNull(o.meanDeltaRejected()),
                 o.probed() ? finiteOrNull(o.headInnerProduct()) : null, o.probed() ? orNull(o.ches()) : null,
                 o.probed() ? orNull(o.responseEntropy()) : null, o.stepSeconds(),
-                o.probeSeconds(), o.tokens() / Math.max(o.stepSeconds(), 1e-9), finiteOrNull(maskMeanChosen),
+                o.probed() ? o.probeSeconds() : null, o.tokens() / Math.max(o.stepSeconds(), 1e-9),
+                finiteOrNull(maskMeanChosen),
                 finiteOrNull(maskMeanRejected));
     }
 

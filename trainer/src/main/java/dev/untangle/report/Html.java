@@ -77,8 +77,12 @@ final class Html {
                     : String.format(Locale.ROOT, "%.1f%% (%d of %d)", 100 * s.fraction(c), s.caseCounts().get(c), s.probeSteps())));
         }
         rows.add(row("mean gradient cosine", fmt(s.meanCosine(), 4)));
-        rows.add(row("chosen log-prob, mean of first to last " + s.window() + " step(s)", change(s.firstChosen(), s.lastChosen())));
-        rows.add(row("rejected log-prob, mean of first to last " + s.window() + " step(s)", change(s.firstRejected(), s.lastRejected())));
+        // Training batches differ from step to step: these rows are only a rough trend, the eval row below
+        // compares the same pairs.
+        rows.add(row("chosen log-prob, mean of first to last " + s.window() + " step(s) (different batches; the eval row compares the same pairs)",
+                change(s.firstChosen(), s.lastChosen())));
+        rows.add(row("rejected log-prob, mean of first to last " + s.window() + " step(s) (different batches)",
+                change(s.firstRejected(), s.lastRejected())));
         rows.add(row("eval log-prob change (first to last eval)", s.evals() < 2 ? "n/a (" + s.evals() + " eval)" :
                 "chosen " + signed(s.evalChosenChange()) + ", rejected " + signed(s.evalRejectedChange())
                         + " over " + s.evals() + " evals"));

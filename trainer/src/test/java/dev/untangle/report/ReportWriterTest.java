@@ -66,8 +66,9 @@ class ReportWriterTest {
         assertRow("case undefined", "2.8% (3 of 108)");
         assertRow("mean gradient cosine", "0.5429");
         // window 10: chosen -100 - 0.1*4.5 and -100 - 0.1*114.5; rejected -110 - 0.5*4.5 and -110 - 0.5*114.5.
-        assertRow("chosen log-prob, mean of first to last 10 step(s)", "-100.45 to -111.45 (change -11.00)");
-        assertRow("rejected log-prob, mean of first to last 10 step(s)", "-112.25 to -167.25 (change -55.00)");
+        assertRow("chosen log-prob, mean of first to last 10 step(s) (different batches; the eval row compares the same pairs)",
+                "-100.45 to -111.45 (change -11.00)");
+        assertRow("rejected log-prob, mean of first to last 10 step(s) (different batches)", "-112.25 to -167.25 (change -55.00)");
         assertRow("eval log-prob change (first to last eval)", "chosen -6.00, rejected -24.00 over 7 evals");
         // the loss_type change and the applied ack name the same switch; the rejected ack is no switch.
         assertRow("loss switches", "sigmoid -&gt; ipo at step 60");
