@@ -91,8 +91,24 @@ class PreferenceStepTest {
 
     private static Map<String, double[]> snapshot64(Gpt model) {
         Map<String, double[]> out = new LinkedHashMap<>();
-        new Gradients(model).parameterArrays().forEach((k, v) -> out.put(k, v.toDoubleArray()));
+        new Gradients(model).parameterArrays().forEach((k, v) -> out.put(k, v.toType(DataType.FLOAT64, false).toDoubleArray()));
         return out;
+    }
+
+    /** {largest |update_a - update_b|, largest |update_a|} over all weights, updates measured from before. */
+    private static double[] updateDifference(Map<String, double[]> before, Map<String, double[]> afterA,
+                                             Map<String, double[]> afterB) {
+        double maxDiff = 0;
+        double maxDelta = 0;
+        for (String name : before.keySet()) {
+            for (int i = 0; i < before.get(name).length; i++) {
+                double da = afterA.get(name)[i] - before.get(name)[i];
+                double db = afterB.get(name)[i] - before.get(name)[i];
+                maxDiff = Math.max(maxDiff, Math.abs(da - db));
+                maxDelta = Math.max(maxDelta, Math.abs(da));
+            }
+        }
+        return new double[] {maxDiff, maxDelta};
     }
 
     /**
@@ -137,18 +153,9 @@ class PreferenceStepTest {
                 assertTrue(perPair.applied() && given.applied());
                 assertTrue(perPair.probed(), "a per-pair npo step is a probe step");
                 assertEquals(given.loss(), perPair.loss(), 1e-6, "loss with the per-pair norms");
-                Map<String, double[]> afterPerPair = snapshot64(probed);
-                Map<String, double[]> afterGiven = snapshot64(plain);
-                double maxDiff = 0;
-                double maxDelta = 0;
-                for (String name : before.keySet()) {
-                    for (int i = 0; i < before.get(name).length; i++) {
-                        double dg = afterGiven.get(name)[i] - before.get(name)[i];
-                        double dp = afterPerPair.get(name)[i] - before.get(name)[i];
-                        maxDiff = Math.max(maxDiff, Math.abs(dg - dp));
-                        maxDelta = Math.max(maxDelta, Math.abs(dg));
-                    }
-                }
+                double[] d = updateDifference(before, snapshot64(plain), snapshot64(probed));
+                double maxDiff = d[0];
+                double maxDelta = d[1];
                 assertTrue(maxDelta > 1e-6, "npo must move the weights");
                 assertTrue(maxDiff <= 1e-5 * maxDelta, "per-pair update differs by " + maxDiff + " (largest " + maxDelta + ")");
             }
@@ -178,7 +185,7 @@ class PreferenceStepTest {
             }
             double[] ones = {1, 1, 1};
             PreferenceLoss npo = Losses.create("npo", LossConfig.defaults().withLabelSmoothing(0.1));
-            Map<String, float[]> before = snapshot(plain);
+            Map<String, double[]> before = snapshot64(plain);
             try (Optimizer sgd1 = Optimizer.create("sgd", 0, m); Optimizer sgd2 = Optimizer.create("sgd", 0, m);
                  NDManager step = m.newSubManager()) {
                 StepOutcome batchForm = new PreferenceStep(probed, new ParameterStore(m, false)).run(npo, sgd1, 1.0,
@@ -187,18 +194,9 @@ class PreferenceStepTest {
                 StepOutcome given = new PreferenceStep(plain, new ParameterStore(m, false)).run(npo, sgd2, 1.0,
                         new PreferenceStep.Inputs(b[0], b[1], refC, refR, ones, ones), false, false, false, step);
                 assertTrue(batchForm.slopeSum() < 0, "the construction needs negative slopes: " + batchForm.slopeSum());
-                Map<String, float[]> afterBatch = snapshot(probed);
-                Map<String, float[]> afterGiven = snapshot(plain);
-                double maxDiff = 0;
-                double maxDelta = 0;
-                for (String name : before.keySet()) {
-                    for (int i = 0; i < before.get(name).length; i++) {
-                        double dg = afterGiven.get(name)[i] - before.get(name)[i];
-                        double dp = afterBatch.get(name)[i] - before.get(name)[i];
-                        maxDiff = Math.max(maxDiff, Math.abs(dg - dp));
-                        maxDelta = Math.max(maxDelta, Math.abs(dg));
-                    }
-                }
+                double[] d = updateDifference(before, snapshot64(plain), snapshot64(probed));
+                double maxDiff = d[0];
+                double maxDelta = d[1];
                 assertTrue(maxDelta > 1e-7, "the loss must move the weights: " + maxDelta);
                 assertTrue(maxDiff <= 1e-6 + 1e-5 * maxDelta, "batch-form update differs from the loss gradient by "
                         + maxDiff + " (largest " + maxDelta + ")");
