@@ -44,6 +44,11 @@ public final class NpoLoss implements PreferenceLoss {
     }
 
     @Override
+    public boolean scalesByGradientNorm() {
+        return true;
+    }
+
+    @Override
     public LossOutput compute(PairLogProbs batch) {
         int size = LossMath.checkBatch(type(), batch, REFERENCE, SCALES);
         NDArray chosen = batch.chosen();

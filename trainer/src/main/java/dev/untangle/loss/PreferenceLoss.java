@@ -15,4 +15,12 @@ public interface PreferenceLoss {
     double beta();
 
     LossOutput compute(PairLogProbs batch);
+
+    /**
+     * Whether each response's log-prob is divided by the stop-gradient norm of its own gradient (npo): then the
+     * trainer supplies {@link PairLogProbs#chosenScale()} / {@link PairLogProbs#rejectedScale()}.
+     */
+    default boolean scalesByGradientNorm() {
+        return false;
+    }
 }

@@ -89,7 +89,7 @@ final class EvalProtocol {
                     refR = m.create(new float[] {(float) Scorer.scoreNoGrad(reference, referenceParameters, r)[0]});
                 }
                 // npo's coefficients depend on the norms: give it this pair's own (its per-pair form).
-                boolean npo = "npo".equals(loss.type());
+                boolean npo = loss.scalesByGradientNorm();
                 NDArray scaleC = npo ? m.create(new float[] {(float) (nw + PreferenceStep.NORM_EPS)}) : null;
                 NDArray scaleR = npo ? m.create(new float[] {(float) (nl + PreferenceStep.NORM_EPS)}) : null;
                 LossOutput coefficients = loss.compute(new PairLogProbs(m.create(new float[] {(float) lw}),

@@ -278,7 +278,7 @@ public final class PreferenceTrainer {
                         maskMeanChosen = LearnedMasks.meanResponseMask(chosenBatch);
                         maskMeanRejected = LearnedMasks.meanResponseMask(rejectedBatch);
                     }
-                    boolean npo = "npo".equals(lossType);
+                    boolean npo = loss.scalesByGradientNorm();
                     boolean perPair = npo && settings.npoPerPair();
                     double[][] scales = npo && !perPair ? npoScales(extra, indices.length) : new double[][] {null, null};
                     // npo's per-pair form measures every pair's gradients on every step: each step is a probe step.
@@ -307,7 +307,7 @@ public final class PreferenceTrainer {
                         kind.removeFirst();
                     }
                 }
-                if ("npo".equals(lossType) && !settings.npoPerPair() && outcome.probed() && outcome.applied()) {
+                if (loss.scalesByGradientNorm() && !settings.npoPerPair() && outcome.probed() && outcome.applied()) {
                     updateNpoScales(extra, outcome, loss.beta(), indices(outcome));
                 }
                 if (!outcome.applied()) {

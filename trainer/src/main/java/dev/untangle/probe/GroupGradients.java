@@ -91,12 +91,10 @@ public final class GroupGradients implements AutoCloseable {
 
     /** sum_g c_g*grad_g per tensor, in the gradients' manager. */
     Map<String, NDArray> combine(double[] c) {
+        NDArray first = grads.values().iterator().next();
+        NDArray coefficients = first.getManager().create(c).toType(first.getDataType(), false).reshape(1, groups);
         Map<String, NDArray> out = new LinkedHashMap<>();
-        grads.forEach((name, g) -> {
-            NDArray coefficients = g.getManager().create(c).toType(g.getDataType(), false).reshape(1, groups);
-            NDArray combined = coefficients.matMul(g.reshape(groups, -1)).reshape(g.getShape().slice(1));
-            out.put(name, combined);
-        });
+        grads.forEach((name, g) -> out.put(name, coefficients.matMul(g.reshape(groups, -1)).reshape(g.getShape().slice(1))));
         return out;
     }
 
